@@ -1,0 +1,1 @@
+"""Benchmarks for `make bench`: each `bench/bench_*.py` module contributes figures."""

@@ -1,0 +1,97 @@
+"""Townhall: a council's virtual town hall."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from townhall.config import load_or_create_secret_key, settings_from_environment
+from townhall.database import render_migration_item, tune_sqlite
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings from the environment, then `config` on top."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_mapping(settings_from_environment(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from townhall.errors import register_error_handlers
+    from townhall.templating import register_template_helpers
+
+    register_error_handlers(app)
+    register_template_helpers(app)
+
+    from townhall.cli import townhall_cli
+
+    app.cli.add_command(townhall_cli)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from townhall.extensions import csrf, db, limiter, login_manager, migrate, socketio
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            tune_sqlite(db.engine)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(MIGRATIONS_DIR),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_item,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode="threading",
+        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        # Same origin only: the origin check is the websocket's CSRF protection.
+        cors_allowed_origins=None,
+    )
+
+    from townhall.accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(session_id: str) -> User | None:
+        user_id, _, version = session_id.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_version != int(version) or not user.is_active:
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from townhall.accounts.views import bp as accounts_bp
+    from townhall.home.views import bp as home_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(accounts_bp)

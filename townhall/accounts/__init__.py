@@ -1,0 +1,1 @@
+"""Accounts: people, their roles, sign-up, sign-in and password reset."""

@@ -1,0 +1,230 @@
+"""The rules of accounts: registering, verifying, signing in, resetting, changing roles.
+
+Functions take and return model objects, flush but never commit, and raise an
+`AccountError` subclass whose message is written for the person concerned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from townhall.accounts.models import PasswordResetToken, RoleChange, User
+from townhall.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
+from townhall.accounts.permissions import Role
+from townhall.database import utcnow
+from townhall.extensions import db
+
+VERIFY_SALT = "townhall.verify-email"
+
+# Checked against when an email is unknown, so that signing in takes as long for an
+# unknown address as for a known one and does not reveal which addresses exist.
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+class AccountError(Exception):
+    """A request about an account that cannot be carried out; the message says why."""
+
+
+class EmailTaken(AccountError):
+    """Someone already has an account with that email address."""
+
+
+class WeakPassword(AccountError):
+    """The new password breaks the strength rule."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+class InvalidCredentials(AccountError):
+    """The email and password do not match an account."""
+
+
+class AccountDisabled(AccountError):
+    """The account exists but has been disabled."""
+
+
+class TokenInvalid(AccountError):
+    """A verification or reset link is not one we issued."""
+
+
+class TokenExpired(AccountError):
+    """A verification or reset link is too old."""
+
+
+class TokenUsed(AccountError):
+    """A single-use reset link was already used."""
+
+
+class RoleChangeRefused(AccountError):
+    """That role change is not allowed."""
+
+
+def normalise_email(email: str) -> str:
+    """Return the form of an email address that is stored and compared."""
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    """Return the account with this email address, if any."""
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def register_user(
+    email: str,
+    display_name: str,
+    password: str,
+    *,
+    role: Role = Role.CITIZEN,
+    verified: bool = False,
+) -> User:
+    """Create an account; raise EmailTaken or WeakPassword."""
+    email = normalise_email(email)
+    display_name = " ".join(display_name.split())
+    if find_user_by_email(email) is not None:
+        raise EmailTaken(
+            "An account already uses that email address. Sign in, or reset your password."
+        )
+    problems = password_problems(password, email=email, display_name=display_name)
+    if problems:
+        raise WeakPassword(problems)
+    user = User(
+        email=email,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        role=role,
+        email_verified_at=utcnow() if verified else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=VERIFY_SALT)
+
+
+def make_verification_token(user: User) -> str:
+    """Return a signed token that confirms `user`'s current email address."""
+    return _serializer().dumps({"user": user.id, "email": user.email})
+
+
+def verify_email(token: str) -> User:
+    """Mark the email in `token` as verified; raise TokenInvalid or TokenExpired."""
+    max_age = current_app.config["EMAIL_VERIFICATION_MAX_AGE"]
+    try:
+        data = _serializer().loads(token, max_age=int(max_age.total_seconds()))
+    except SignatureExpired:
+        raise TokenExpired(
+            "This confirmation link has expired. Sign in to get a new one."
+        ) from None
+    except BadSignature:
+        raise TokenInvalid(
+            "This confirmation link is not valid. Check it was copied whole."
+        ) from None
+    user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
+    if user is None or user.email != data.get("email"):
+        raise TokenInvalid("This confirmation link is not valid for any account.")
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """Return the account matching email and password; raise InvalidCredentials."""
+    user = find_user_by_email(email)
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        raise InvalidCredentials("That email address and password do not match an account.")
+    if not verify_password(user.password_hash, password):
+        raise InvalidCredentials("That email address and password do not match an account.")
+    if not user.is_active:
+        raise AccountDisabled("This account has been disabled. Contact the council for help.")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_signed_in_at = utcnow()
+    return user
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_password_reset(email: str) -> tuple[User, str] | None:
+    """Issue a single-use reset token for the account, or None when there is none."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return None
+    token = secrets.token_urlsafe(32)
+    max_age: timedelta = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    db.session.add(
+        PasswordResetToken(user=user, token_hash=_hash_token(token), expires_at=utcnow() + max_age)
+    )
+    db.session.flush()
+    return user, token
+
+
+def check_reset_token(token: str) -> PasswordResetToken:
+    """Return the live reset token record; raise TokenInvalid, TokenUsed or TokenExpired."""
+    record = db.session.scalar(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == _hash_token(token))
+    )
+    if record is None:
+        raise TokenInvalid("This reset link is not valid. Ask for a new one.")
+    if record.used_at is not None:
+        raise TokenUsed("This reset link has already been used. Ask for a new one if you need it.")
+    if record.expires_at <= utcnow():
+        raise TokenExpired("This reset link has expired. Ask for a new one.")
+    return record
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password through a reset token, spending it and ending other sessions."""
+    record = check_reset_token(token)
+    user = record.user
+    problems = password_problems(new_password, email=user.email, display_name=user.display_name)
+    if problems:
+        raise WeakPassword(problems)
+    now = utcnow()
+    user.password_hash = hash_password(new_password)
+    user.session_version += 1
+    # Receiving the link proves the person reads that inbox.
+    if user.email_verified_at is None:
+        user.email_verified_at = now
+    for other in db.session.scalars(
+        select(PasswordResetToken).where(
+            PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None)
+        )
+    ):
+        other.used_at = now
+    return user
+
+
+def change_role(user: User, new_role: Role, *, changed_by: User) -> RoleChange:
+    """Give `user` a new role and record who did it; an admin cannot demote themselves."""
+    if user.id == changed_by.id and new_role != Role.ADMIN:
+        raise RoleChangeRefused("You cannot remove your own admin role: ask another admin.")
+    if user.role == new_role:
+        raise RoleChangeRefused(f"{user.display_name} is already {new_role.label.lower()}.")
+    change = RoleChange(user=user, changed_by=changed_by, old_role=user.role, new_role=new_role)
+    user.role = new_role
+    db.session.add(change)
+    db.session.flush()
+    return change
+
+
+def count_users() -> int:
+    """Return how many accounts exist."""
+    return db.session.scalar(select(func.count()).select_from(User)) or 0

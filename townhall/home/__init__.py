@@ -1,0 +1,1 @@
+"""The home page: what is open on the town hall now."""

@@ -1,0 +1,13 @@
+"""The home page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+def index():
+    """Show what is open for people to take part in."""
+    return render_template("home/index.html", open_items=[])

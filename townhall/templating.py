@@ -1,0 +1,36 @@
+"""What every template can use: permission checks, the council's name, dates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app
+from flask_login import current_user
+
+from townhall.accounts.permissions import Permission, has_permission
+
+
+def can(permission: Permission | str) -> bool:
+    """Say whether the signed-in person holds `permission` (for templates)."""
+    return has_permission(current_user, Permission(permission))
+
+
+def format_datetime(value: datetime | None, fmt: str = "%-d %B %Y, %H:%M") -> str:
+    """Show a timestamp the way UK council pages do: 3 March 2026, 14:05."""
+    if value is None:
+        return ""
+    return value.strftime(fmt)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Make the helpers available in every template."""
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["date"] = lambda v: format_datetime(v, "%-d %B %Y")
+
+    @app.context_processor
+    def inject() -> dict[str, object]:
+        return {
+            "can": can,
+            "Permission": Permission,
+            "council_name": current_app.config["TOWNHALL_COUNCIL_NAME"],
+        }
