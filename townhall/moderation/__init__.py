@@ -1,0 +1,1 @@
+"""Moderation: channel standards, the rule engine, the queue, flags, sanctions and audit log."""

@@ -1,0 +1,63 @@
+"""What every check shares: the post under examination, the check protocol, a finding."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
+from typing import ClassVar, Protocol
+
+from townhall.moderation.standards.checks.obfuscation import skeleton
+from townhall.moderation.standards.model import Post, Span
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What one check found in one post: reasons in plain words and, if any, where."""
+
+    reasons: tuple[str, ...]
+    spans: tuple[Span, ...] = ()
+
+
+class Subject:
+    """One post under examination, with the derived forms that several checks share.
+
+    Each derived form is computed at most once per post and only when a check
+    asks for it, which keeps the common case (a polite post) cheap.
+    """
+
+    def __init__(self, post: Post) -> None:
+        self.post = post
+        self.text = post.text
+
+    @cached_property
+    def skeleton(self) -> str:
+        """The text reduced for blocked-term matching (see obfuscation.skeleton)."""
+        return skeleton(self.text)
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """The distinct words of the text, case-folded, for near-duplicate comparison."""
+        return frozenset(_WORD.findall(self.text.casefold()))
+
+
+class Check(Protocol):
+    """A test a clause binds to; built once from the standards file, then run per post."""
+
+    name: ClassVar[str]
+    finds_text: ClassVar[bool]
+    """Whether findings carry spans, so that a redact clause can use the check."""
+    window: timedelta | None
+    """How much of the author's history the check reads; None when it reads none."""
+
+    def find(self, subject: Subject) -> Finding | None:
+        """Return what the post breaks, or None when it passes."""
+        ...
+
+
+def as_span(match: re.Match[str]) -> Span:
+    """Turn a regular-expression match into a span of the original text."""
+    return Span(match.start(), match.end(), match.group())
