@@ -9,7 +9,9 @@ PORT ?= 5000
 
 .PHONY: run test lint bench setup clean
 
-setup: $(INSTALLED)
+NODE_INSTALLED := node_modules/.installed
+
+setup: $(INSTALLED) $(NODE_INSTALLED)
 
 $(INSTALLED): setup.cfg pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +19,12 @@ $(INSTALLED): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(INSTALLED)
 
-run: $(INSTALLED)
+# Front-end packages come from the npm registry through package.json, never by hand.
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_INSTALLED)
+
+run: $(INSTALLED) $(NODE_INSTALLED)
 	$(FLASK) townhall prepare
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
@@ -25,11 +32,11 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint $(NODE_INSTALLED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

@@ -1,0 +1,31 @@
+"""Run axe-core (from node_modules, installed by the make targets) on a page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import skip_or_fail
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.2 AA, as DESIGN.md asks of every page.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def assert_accessible(page) -> None:
+    """Fail with axe's findings when the page breaks a WCAG 2.2 AA rule."""
+    if not AXE.exists():
+        skip_or_fail(f"axe-core is not installed at {AXE} (run make test, which runs npm ci)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        AXE_TAGS,
+    )
+    problems = [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(str(n["target"]) for n in v["nodes"][:3])
+        for v in result["violations"]
+    ]
+    if problems:
+        pytest.fail(f"accessibility problems on {page.url}:\n" + "\n".join(problems))

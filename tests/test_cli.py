@@ -1,0 +1,80 @@
+"""`flask townhall ...` commands."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from townhall.accounts.models import User
+from townhall.accounts.permissions import Role
+from townhall.extensions import db
+
+
+def test_create_user(runner):
+    result = runner.invoke(
+        args=[
+            "townhall", "create-user", "--email", "Officer@Example.org", "--name", "Oona",
+            "--role", "officer", "--password", "tangerine bicycle lantern",
+        ]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    user = db.session.scalars(select(User)).one()
+    assert (user.email, user.role, user.is_verified) == ("officer@example.org", Role.OFFICER, True)
+
+
+def test_create_user_bad_input_is_a_clear_error(runner, create_user):
+    create_user(email="taken@example.org")
+    result = runner.invoke(
+        args=["townhall", "create-user", "--email", "taken@example.org", "--name", "X",
+              "--password", "tangerine bicycle lantern"]
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "already uses that email address" in result.output
+    result = runner.invoke(
+        args=["townhall", "create-user", "--email", "new@example.org", "--name", "X",
+              "--password", "short"]
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "Use at least 10 characters." in result.output
+    result = runner.invoke(
+        args=["townhall", "create-user", "--email", "new@example.org", "--name", "X",
+              "--role", "emperor", "--password", "tangerine bicycle lantern"]
+    )  # fmt: skip
+    assert result.exit_code == 2
+
+
+def test_seed_demo_makes_one_person_of_each_role_and_prints_their_sign_ins(app, runner, tmp_path):
+    app.instance_path = str(tmp_path)
+    result = runner.invoke(args=["townhall", "seed-demo", "--citizens", "25"])
+    assert result.exit_code == 0, result.output
+    roles = {u.role for u in db.session.scalars(select(User).where(User.email.like("%@demo.%")))}
+    assert roles == set(Role)
+    assert db.session.scalar(select(func.count()).select_from(User)) == len(Role) + 25
+    for role in Role:
+        assert f"{role.value}@demo.townhall.invalid" in result.output
+    saved = (tmp_path / "demo-sign-ins.txt").read_text()
+    officer_line = next(line for line in saved.splitlines() if line.startswith("officer"))
+    password = officer_line.split()[-1]
+    assert password in result.output
+
+    # The printed officer sign-in works.
+    from townhall.accounts import service
+
+    assert service.authenticate("officer@demo.townhall.invalid", password).role == Role.OFFICER
+
+
+def test_seed_demo_refuses_a_database_with_people(runner, create_user):
+    create_user()
+    result = runner.invoke(args=["townhall", "seed-demo"])
+    assert result.exit_code == 1
+    assert "already has accounts" in result.output
+
+
+def test_prepare_migrates_and_seeds_only_when_empty(app, runner, tmp_path):
+    app.instance_path = str(tmp_path)
+    result = runner.invoke(args=["townhall", "prepare"])
+    assert result.exit_code == 0, result.output
+    assert "seeding a demo council" in result.output
+    result = runner.invoke(args=["townhall", "prepare"])
+    assert result.exit_code == 0, result.output
+    assert "seeding" not in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == len(Role)
