@@ -108,35 +108,54 @@ class _EqualShares:
         """Run MES with `share` per voter; return the funded projects, steps and ties."""
         # Each run draws its own lots from the seed, so a rerun is independent of the last.
         ties = TieBreaker(self.seed, self.names)
-        money = [share] * len(self.groups)
         count = [c for _, c in self.groups]
+        # Voters holding the same money behave alike, so each group of ballots points to
+        # a "purse" (one amount of money, shared by every voter pointing to it) and the
+        # exact arithmetic below runs over a few purses, not over every group. Funding a
+        # project moves its supporters to purses holding what they have left. That
+        # keeps add1 completion's hundreds of reruns fast.
+        purse_of = [0] * len(self.groups)
+        money: list[Fraction] = [share]
+        purse_by_amount = {share: 0}
         chosen = list(self.free)
         steps: list[dict[str, Any]] = []
         remaining = [p.id for p in self.priced]
+        # A project's price per utility can only rise as its supporters spend, so the
+        # last price seen is a lower bound: projects are examined cheapest-bound first
+        # and the search stops once a bound exceeds the best price found (as pabutools).
+        bound = {p: Fraction(0) for p in remaining}
         step = 0
         while remaining:
             step += 1
-            offers: dict[str, tuple[Fraction, Fraction]] = {}  # project -> (rho, share)
-            for project in list(remaining):
+            offers: dict[str, tuple[Fraction, Fraction, dict[int, int]]] = {}
+            best: Fraction | None = None
+            for project in sorted(remaining, key=bound.__getitem__):
+                if best is not None and bound[project] > best:
+                    break
                 cost = self.cost[project]
-                backers = self.supporters[project]
-                if sum(money[g] * count[g] for g in backers) < cost:
-                    remaining.remove(project)
+                backers: dict[int, int] = {}  # purse -> supporters drawing on it
+                for g in self.supporters[project]:
+                    purse = purse_of[g]
+                    backers[purse] = backers.get(purse, 0) + count[g]
+                if sum(money[purse] * n for purse, n in backers.items()) < cost:
+                    remaining.remove(project)  # its supporters can no longer afford it
                     continue
                 # The poorest supporters pay all they have; the rest split what is left.
                 paid = Fraction(0)
-                payers = sum(count[g] for g in backers)
-                for g in sorted(backers, key=money.__getitem__):
+                payers = sum(backers.values())
+                for purse in sorted(backers, key=money.__getitem__):
                     each = (cost - paid) / payers
-                    if money[g] >= each:
+                    if money[purse] >= each:
                         break
-                    paid += money[g] * count[g]
-                    payers -= count[g]
+                    paid += money[purse] * backers[purse]
+                    payers -= backers[purse]
                 rho = each / cost if self.by_cost else each
-                offers[project] = (rho, each)
-            if not offers:
+                bound[project] = rho
+                offers[project] = (rho, each, backers)
+                if best is None or rho < best:
+                    best = rho
+            if best is None:
                 break
-            best = min(rho for rho, _ in offers.values())
             tied = [p for p in remaining if p in offers and offers[p][0] == best]
             project = ties.pick(
                 tied,
@@ -146,9 +165,18 @@ class _EqualShares:
                 purpose="project to fund",
                 first_by=("more approvals", self.approvals),
             )
-            each = offers[project][1]
+            _, each, backers = offers[project]
+            # Supporters of the funded project move to a purse with what they have left;
+            # purses left holding the same amount are shared rather than duplicated.
+            moved: dict[int, int] = {}
+            for purse in backers:
+                left = money[purse] - min(money[purse], each)
+                if left not in purse_by_amount:
+                    purse_by_amount[left] = len(money)
+                    money.append(left)
+                moved[purse] = purse_by_amount[left]
             for g in self.supporters[project]:
-                money[g] -= min(money[g], each)
+                purse_of[g] = moved[purse_of[g]]
             remaining.remove(project)
             chosen.append(project)
             steps.append(
@@ -159,7 +187,6 @@ class _EqualShares:
                     "share_per_supporter": each,
                     "price_per_utility": best,
                     "supporters": self.approvals[project],
-                    "voters_money_left": sum(m * c for m, c in zip(money, count, strict=True)),
                 }
             )
         return chosen, steps, ties.log
