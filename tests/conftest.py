@@ -32,6 +32,7 @@ from townhall import create_app
 from townhall.accounts.models import User
 from townhall.accounts.permissions import Role
 from townhall.config import normalise_database_url
+from townhall.extensions import limiter
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = Path(os.environ.get("TOWNHALL_CHROMIUM", "/usr/bin/chromium"))
@@ -108,7 +109,7 @@ def settings_for_tests(database_url: str, redis_url: str | None, outbox: Path) -
         "MAIL_SERVER": None,
         "MAIL_OUTBOX": str(outbox),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        "RATELIMIT_KEY_PREFIX": "test-" + uuid.uuid4().hex,
+        "RATELIMIT_KEY_PREFIX": "townhall-tests",
         "SOCKETIO_MESSAGE_QUEUE": None,
         "TOWNHALL_RAISE_ERRORS": True,
         "SERVER_NAME": None,
@@ -160,6 +161,9 @@ def app(_migrated, database_url: str, redis_url: str | None, outbox: Path) -> It
     """A fresh app on the test database, with every table empty."""
     application = create_app(settings_for_tests(database_url, redis_url, outbox))
     with application.app_context():
+        # The limiter is one object for the process and keeps the first app's key
+        # prefix, so counts in Redis would carry over from earlier tests: clear them.
+        limiter.reset()
         yield application
     empty_all_tables(application)
 

@@ -31,6 +31,7 @@ def test_an_empty_secret_key_file_stops_start_up(tmp_path):
 
 def test_database_url_defaults_to_sqlite_under_instance(tmp_path, monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
     settings = settings_from_environment(str(tmp_path))
     assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/townhall.db"
     assert settings["SECRET_KEY"] is None
