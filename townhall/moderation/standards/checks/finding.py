@@ -8,7 +8,8 @@ from datetime import timedelta
 from functools import cached_property
 from typing import ClassVar, Protocol
 
-from townhall.moderation.standards.checks.obfuscation import skeleton
+from townhall.moderation.standards.checks.obfuscation import fold, skeleton
+from townhall.moderation.standards.checks.urls import find_links
 from townhall.moderation.standards.model import Post, Span
 
 _WORD = re.compile(r"[^\W_]+")
@@ -34,9 +35,19 @@ class Subject:
         self.text = post.text
 
     @cached_property
+    def folded(self) -> str:
+        """The text with accented and look-alike letters made plain (same length)."""
+        return fold(self.text)
+
+    @cached_property
     def skeleton(self) -> str:
-        """The text reduced for blocked-term matching (see obfuscation.skeleton)."""
-        return skeleton(self.text)
+        """The text reduced for the blocked-term filter (see obfuscation.skeleton)."""
+        return skeleton(self.folded)
+
+    @cached_property
+    def links(self) -> list[tuple[Span, str]]:
+        """The links in the text with their hosts (see urls.find_links)."""
+        return find_links(self.text)
 
     @cached_property
     def words(self) -> frozenset[str]:

@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import ClassVar
 
 from townhall.moderation.standards.checks.finding import Finding, Subject
 from townhall.moderation.standards.checks.options import OptionError, Options
+from townhall.moderation.standards.checks.urls import link_host
 from townhall.moderation.standards.model import Settings, Span
-
-# Bare domains ("example.com") count as links only with a common top-level
-# domain, so that "e.g." or "St.Albans" never do.
-_TOP_LEVEL = (
-    "com|net|org|info|biz|io|ly|co|uk|me|xyz|app|online|site|shop|store|click|link|"
-    "gl|gd|tk|ru|cn|top|club|live|news|eu|tv|ai"
-)
-_LINK = re.compile(
-    rf"""(?<![@\w.-])
-    (?: https?://[^\s<>"'()]+
-      | www\.[^\s<>"'()]+
-      | (?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TOP_LEVEL})(?![\w-])(?:/[^\s<>"'()]*)?
-    )""",
-    re.IGNORECASE | re.VERBOSE,
-)
-_TRAILING = ".,;:!?"
-
-
-def link_host(link: str) -> str:
-    """The host a link points at, lower case, without "www.": "https://www.x.org/a" -> "x.org"."""
-    rest = link.split("://", 1)[-1]
-    host = re.split(r"[/?#:]", rest, maxsplit=1)[0].lower()
-    return host.removeprefix("www.")
 
 
 def _in_domains(host: str, domains: tuple[str, ...]) -> bool:
@@ -68,15 +45,9 @@ class Links:
 
     def find(self, subject: Subject) -> Finding | None:
         """Return the denied links, or all counted links when there are too many."""
-        text = subject.text
-        if "." not in text:
-            return None
         counted: list[Span] = []
         denied: list[Span] = []
-        for match in _LINK.finditer(text):
-            link = match.group().rstrip(_TRAILING)
-            span = Span(match.start(), match.start() + len(link), link)
-            host = link_host(link)
+        for span, host in subject.links:
             if _in_domains(host, self._denied):
                 denied.append(span)
             if not _in_domains(host, self._allowed):

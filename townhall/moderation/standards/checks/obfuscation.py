@@ -18,6 +18,9 @@ post is first reduced to a `skeleton` (lower case, disguises mapped back to
 letters, everything but letters and digits dropped, runs collapsed) and a
 term's regular expression runs only when the term's own skeleton occurs in it.
 The skeleton only ever over-matches, never misses, so the filter is safe.
+
+Matching runs on the text with accented and look-alike letters folded to
+plain ones, one character for one, so offsets still point into the original.
 """
 
 from __future__ import annotations
@@ -25,26 +28,36 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# Letters from other alphabets that look like Latin ones, folded before matching.
+_LOOK_ALIKES: dict[str, str] = {
+    "a": "\u0430\u03b1",  # Cyrillic a, Greek alpha
+    "c": "\u0441",  # Cyrillic es
+    "e": "\u0435",  # Cyrillic ie
+    "h": "\u04bb",  # Cyrillic shha
+    "i": "\u0456\u0131",  # Cyrillic i, dotless i
+    "k": "\u043a",  # Cyrillic ka
+    "o": "\u00f8\u043e\u03bf",  # o with stroke, Cyrillic o, Greek omicron
+    "p": "\u0440",  # Cyrillic er
+    "s": "\u0455",  # Cyrillic dze
+    "x": "\u00d7\u0445",  # multiplication sign, Cyrillic ha
+    "y": "\u0443",  # Cyrillic u
+}
 # Characters people type in place of a letter. Several letters share "1", "!"
 # and "|", so the skeleton folds "l" into "i" (and "v" into "u") to stay a
 # superset of what the precise expressions accept.
 _SUBSTITUTES: dict[str, str] = {
-    "a": "4@^\u0430\u03b1",  # look-alikes U+0430, U+03B1
+    "a": "4@^",
     "b": "8",
-    "c": "(<¢\u0441",  # look-alikes U+0441
-    "e": "3€\u0435",  # look-alikes U+0435
+    "c": "(<¢",
+    "e": "3€",
     "g": "9",
-    "h": "#\u04bb",  # look-alikes U+04BB
-    "i": "1!|\u0456\u0131",  # look-alikes U+0456, U+0131
-    "k": "\u043a",  # look-alikes U+043A
+    "h": "#",
+    "i": "1!|",
     "l": "1!|",
-    "o": "0°ø\u043e\u03bf",  # look-alikes U+043E, U+03BF
-    "p": "\u0440",  # look-alikes U+0440
-    "s": "5$§\u0455",  # look-alikes U+0455
+    "o": "0°",
+    "s": "5$§",
     "t": "7+",
     "u": "v",
-    "x": "\u00d7\u0445",  # look-alikes U+0445
-    "y": "\u0443",  # look-alikes U+0443
 }
 _FOLDED_LETTERS = {"l": "i", "v": "u"}
 _VOWELS = "aeiou"
@@ -52,27 +65,31 @@ _VOWELS = "aeiou"
 MASK = "*"
 
 
-def _accented() -> dict[str, str]:
-    """Map accented Latin letters (both cases) to their base letter: é -> e."""
-    found: dict[str, str] = {}
+def _fold_table() -> dict[int, str]:
+    """Map accented Latin letters and look-alikes (both cases) to a plain letter: É -> e."""
+    table: dict[int, str] = {}
     for code in range(0xC0, 0x250):
         char = chr(code)
         base = unicodedata.normalize("NFKD", char)[:1].lower()
         if char.isalpha() and base.isascii() and base.isalpha() and base != char.lower():
-            found[char] = base
-    return found
+            table[code] = base
+    for letter, chars in _LOOK_ALIKES.items():
+        for char in chars:
+            table[ord(char)] = letter
+            table[ord(char.upper())] = letter
+    return table
 
 
-_ACCENTED = _accented()
+_FOLD = _fold_table()
 
 
-def _letter_chars(letter: str) -> str:
-    """Every character that may stand for `letter` in a disguised term."""
-    chars = letter + _SUBSTITUTES.get(letter, "")
-    chars += "".join(c for c, base in _ACCENTED.items() if base == letter)
-    if letter in _VOWELS:
-        chars += MASK
-    return chars
+def fold(text: str) -> str:
+    """Replace accented and look-alike letters by plain ones, one for one.
+
+    The result has the same length as the text, so offsets found in it are
+    offsets in the text.
+    """
+    return text.translate(_FOLD)
 
 
 def _skeleton_table() -> dict[int, str]:
@@ -80,38 +97,36 @@ def _skeleton_table() -> dict[int, str]:
     for letter, subs in _SUBSTITUTES.items():
         for char in subs:
             table[ord(char)] = _FOLDED_LETTERS.get(letter, letter)
-    for char, base in _ACCENTED.items():
-        if char.islower():  # the text is lower-cased before the table applies
-            table[ord(char)] = _FOLDED_LETTERS.get(base, base)
     for letter, folded in _FOLDED_LETTERS.items():
         table[ord(letter)] = folded
     return table
 
 
-_TABLE = _skeleton_table()
-_DISGUISE_CHARS = frozenset("".join(_SUBSTITUTES.values()) + MASK)
+_SKELETON = _skeleton_table()
+_DISGUISE_CHARS = "".join(sorted(set("".join(_SUBSTITUTES.values()) + MASK)))
 # Punctuation that may sit between letters: not letters, digits or spaces, and
 # not a character that itself stands for a letter (else "!" would be both).
-_GAP = "[^\\w\\s" + "".join(re.escape(c) for c in sorted(_DISGUISE_CHARS)) + "]|_"
+_GAP = "(?:[^\\w\\s" + re.escape(_DISGUISE_CHARS) + "]|_)"
 _NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
-_RUNS = re.compile(r"(.)\1+")
+# Repeats of the letter before; the lookbehind lets sub() drop them without a template.
+_RUNS = re.compile(r"(?<=(.))\1+")
 _TERM_WORD = re.compile(r"[^\W_]+")
 
 
-def skeleton(text: str) -> str:
-    """Reduce text to lower-case letters and digits with disguises undone and runs collapsed."""
-    reduced = _NOT_LETTER_OR_DIGIT.sub("", text.lower().translate(_TABLE))
-    return _RUNS.sub(r"\1", reduced)
+def skeleton(folded: str) -> str:
+    """Reduce folded text to lower-case letters and digits, disguises undone, runs collapsed."""
+    reduced = _NOT_LETTER_OR_DIGIT.sub("", folded.lower().translate(_SKELETON))
+    return _RUNS.sub("", reduced)
 
 
 def term_words(term: str) -> list[str]:
     """Split a blocked term into its words of letters and digits ("you're" -> "youre")."""
-    return ["".join(_TERM_WORD.findall(word)) for word in term.lower().split()]
+    return ["".join(_TERM_WORD.findall(word)) for word in fold(term).lower().split()]
 
 
 def _class(letter: str) -> str:
-    chars = _letter_chars(letter)
-    return "[" + "".join(re.escape(c) for c in chars) + "]" if len(chars) > 1 else re.escape(chars)
+    chars = letter + _SUBSTITUTES.get(letter, "") + (MASK if letter in _VOWELS else "")
+    return f"[{re.escape(chars)}]" if len(chars) > 1 else re.escape(chars)
 
 
 def _joined(word: str) -> str:
@@ -121,24 +136,33 @@ def _joined(word: str) -> str:
         letter, length = run.group(1), len(run.group())
         cls = _class(letter)
         # One letter may be stretched to three or more; a run keeps its length or grows.
-        parts.append(f"{cls}(?:{cls}{cls}+)?" if length == 1 else f"{cls}{{{length},}}")
-    return f"(?:{_GAP}){{0,2}}".join(parts)
+        parts.append(f"{cls}(?:{cls}{{2,}})?" if length == 1 else f"{cls}{{{length},}}")
+    return f"{_GAP}{{0,2}}".join(parts)
 
 
-def compile_term(term: str) -> tuple[str, re.Pattern[str]]:
-    """Compile a blocked term; return its skeleton (for the filter) and its expression.
+def term_key(term: str) -> str:
+    """Return a term's skeleton, which the filter looks for in a post's skeleton.
 
     Raises ValueError when the term has fewer than two letters or digits.
     """
     words = [w for w in term_words(term) if w]
-    letters = "".join(words)
-    if len(letters) < 2:
+    if len("".join(words)) < 2:
         raise ValueError(f"term {term!r} needs at least two letters")
+    return skeleton(" ".join(words))
+
+
+def term_pattern(term: str) -> str:
+    """Return the regular expression (for folded text, any case) that finds a term in disguise."""
+    words = [w for w in term_words(term) if w]
     gap = f"(?:\\s|{_GAP})"
     joined = f"{gap}{{0,3}}".join(_joined(w) for w in words)
-    spaced = f"{gap}{{1,3}}".join(_class(c) for c in letters)
-    pattern = rf"(?<![^\W_])(?:{joined}|{spaced})[sz5$]?(?![^\W_])"
-    return skeleton(" ".join(words)), re.compile(pattern, re.IGNORECASE)
+    spaced = f"{gap}{{1,3}}".join(_class(c) for c in "".join(words))
+    return rf"(?<![^\W_])(?:{joined}|{spaced})[sz5$]?(?![^\W_])"
+
+
+def compile_term(term: str) -> tuple[str, re.Pattern[str]]:
+    """Return a term's skeleton and its compiled expression; ValueError as for term_key."""
+    return term_key(term), re.compile(term_pattern(term), re.IGNORECASE)
 
 
 def may_hide_terms(text: str) -> bool:
