@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,6 +14,9 @@ from townhall.config import load_or_create_secret_key, settings_from_environment
 from townhall.database import render_migration_item, tune_sqlite
 
 log = logging.getLogger(__name__)
+
+# Domain modules, each with `init_app(app)`; order is the order of their page sections.
+MODULES = ("townhall.notifications", "townhall.consultations")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -90,8 +94,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    """Register every module's pages (and with them, its models and page sections)."""
     from townhall.accounts.views import bp as accounts_bp
     from townhall.home.views import bp as home_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
+    for module in MODULES:
+        importlib.import_module(module).init_app(app)

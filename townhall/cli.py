@@ -15,6 +15,7 @@ from townhall.accounts import service as accounts
 from townhall.accounts.models import User
 from townhall.accounts.passwords import hash_password
 from townhall.accounts.permissions import Role
+from townhall.consultations import service as consultations
 from townhall.database import utcnow
 from townhall.extensions import db
 
@@ -124,11 +125,22 @@ def seed_demo(citizens: int) -> None:
     write_sign_ins(sign_ins)
 
 
+@townhall_cli.command("tick")
+def tick() -> None:
+    """Open and close the consultations whose times have come (run it every minute)."""
+    opened, closed = consultations.apply_schedule()
+    db.session.commit()
+    click.echo(f"Opened {opened}, closed {closed}.")
+
+
 @townhall_cli.command("prepare")
-def prepare() -> None:
-    """Bring the database schema up to date, and seed the demo council when it is empty."""
+@click.option("--no-demo", is_flag=True, help="Never seed the demo council (production).")
+def prepare(no_demo: bool) -> None:
+    """Bring the schema up to date, add the default areas, and seed a demo council when empty."""
     upgrade(directory=current_app.extensions["migrate"].directory)
-    if accounts.count_users() == 0:
+    consultations.ensure_default_areas()
+    db.session.commit()
+    if accounts.count_users() == 0 and not no_demo:
         click.echo("The database is empty: seeding a demo council.")
         sign_ins = seed_people()
         db.session.commit()

@@ -77,6 +77,7 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         "REDIS_URL": redis_url,
         "SOCKETIO_MESSAGE_QUEUE": redis_url,
         "TOWNHALL_HTTPS": https,
+        "TOWNHALL_BASE_URL": os.environ.get("TOWNHALL_BASE_URL", "http://127.0.0.1:5000"),
         "TOWNHALL_COUNCIL_NAME": os.environ.get(
             "TOWNHALL_COUNCIL_NAME", "Townhall Borough Council"
         ),

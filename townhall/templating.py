@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from flask_login import current_user
 
 from townhall.accounts.permissions import Permission, has_permission
+from townhall.notifications.service import unread_count
 
 
 def can(permission: Permission | str) -> bool:
@@ -33,4 +34,5 @@ def register_template_helpers(app: Flask) -> None:
             "can": can,
             "Permission": Permission,
             "council_name": current_app.config["TOWNHALL_COUNCIL_NAME"],
+            "unread_notifications": lambda: unread_count(current_user),
         }

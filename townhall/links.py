@@ -1,0 +1,15 @@
+"""Links that work both in a request and outside one (commands, scheduled work)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, has_request_context, url_for
+
+
+def link_to(endpoint: str, *, external: bool = False, **values: Any) -> str:
+    """Build a URL for `endpoint`; outside a request, relative to TOWNHALL_BASE_URL."""
+    if has_request_context():
+        return url_for(endpoint, _external=external, **values)
+    with current_app.test_request_context(base_url=current_app.config["TOWNHALL_BASE_URL"]):
+        return url_for(endpoint, _external=external, **values)
