@@ -8,8 +8,8 @@ first fault it finds. The methods may then assume their input is well formed.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -118,7 +118,10 @@ class Election:
     """One validated election, ready to tally.
 
     `options` holds every option of the method with its default filled in, so the
-    counting code never has to guess a default.
+    counting code never has to guess a default. `parse_election` merges identical
+    ballots into one with their summed count: no result depends on the order of the
+    ballots, and real elections repeat a few thousand ballots many times over, so
+    counting each distinct ballot once is what keeps 100,000 ballots fast.
     """
 
     method: str
@@ -334,7 +337,8 @@ def _parse_ballot(
                     f"{where}: score for {name!r} must be a number from {low} to {high}"
                 )
             scores.append((name, number))
-        return ScoreBallot(tuple(scores), count)
+        # Sorted, so the same scores given in another order are the same ballot.
+        return ScoreBallot(tuple(sorted(scores)), count)
 
     if not isinstance(value, list):
         raise WrongBallotShape(f"{where}: {shape!r} must be a list of candidates")
@@ -377,6 +381,69 @@ def _parse_projects(raw: Mapping[str, Any]) -> tuple[Fraction, tuple[Project, ..
             raise InvalidProject(f"project {project_id!r}: cost must be a number >= 0")
         projects.append(Project(project_id, cost))
     return budget, tuple(projects)
+
+
+def _raw_key(marks: Any) -> Hashable | None:
+    """A hashable stand-in for a ballot's raw marks, or None when there is none."""
+    try:
+        if isinstance(marks, list):
+            return tuple(marks)
+        if isinstance(marks, dict):
+            return tuple(sorted(marks.items()))
+        if isinstance(marks, str):
+            return marks
+    except TypeError:  # unhashable or unsortable marks: validation will say what is wrong
+        return None
+    return None
+
+
+def _parse_ballots(
+    raw: list[Any],
+    method: str,
+    candidates: frozenset[str],
+    scale: tuple[Fraction, Fraction] | None,
+) -> tuple[Ballot, ...]:
+    """Validate and merge the ballots, checking each distinct ballot once.
+
+    Identical raw ballots are grouped before validation, so 100,000 ballots that
+    repeat 800 rankings cost 100,000 dictionary look-ups and 800 validations. A ballot
+    that is not in the plain form (`{shape: marks, "count": n}`) is validated on its own.
+    """
+    shape = BALLOT_SHAPES[method]
+    first_seen: dict[Hashable, tuple[int, Any]] = {}
+    totals: dict[Hashable, int] = {}
+    parsed: list[Ballot] = []
+    for index, item in enumerate(raw, start=1):
+        if type(item) is dict and shape in item and len(item) <= 2:
+            count = item.get("count", 1)
+            key = _raw_key(item[shape])
+            if (
+                key is not None
+                and type(count) is int
+                and count >= 0
+                and len(item) == 1 + ("count" in item)
+            ):
+                if key in totals:
+                    totals[key] += count
+                else:
+                    first_seen[key] = (index, item)
+                    totals[key] = count
+                continue
+        parsed.append(_parse_ballot(f"ballot {index}", item, method, candidates, scale))
+    for key, (index, item) in first_seen.items():
+        ballot = _parse_ballot(f"ballot {index}", item, method, candidates, scale)
+        parsed.append(replace(ballot, count=totals[key]))
+    return _merge(parsed)
+
+
+def _merge(ballots: Iterable[Ballot]) -> tuple[Ballot, ...]:
+    """Merge identical ballots (same marks) into one, summing counts; drop zero counts."""
+    counts: dict[Ballot, int] = {}
+    for ballot in ballots:
+        if ballot.count:
+            marks = replace(ballot, count=1)
+            counts[marks] = counts.get(marks, 0) + ballot.count
+    return tuple(replace(marks, count=count) for marks, count in counts.items())
 
 
 def parse_election(raw: Any) -> Election:
@@ -433,12 +500,7 @@ def parse_election(raw: Any) -> Election:
     ballots_raw = raw.get("ballots")
     if not isinstance(ballots_raw, list):
         raise MalformedElection("'ballots' must be a list")
-    known = frozenset(candidates)
-    scale = options.get("scale")
-    ballots = tuple(
-        _parse_ballot(f"ballot {index}", item, method, known, scale)
-        for index, item in enumerate(ballots_raw, start=1)
-    )
+    ballots = _parse_ballots(ballots_raw, method, frozenset(candidates), options.get("scale"))
     return Election(
         method=method,
         candidates=candidates,
