@@ -49,6 +49,25 @@ def test_stv_variant_fills_options_the_caller_left_out() -> None:
     assert election.options["surplus_fraction"] == "truncated"
 
 
+def test_identical_ballots_are_merged() -> None:
+    election = parse_election(
+        {
+            **IRV,
+            "ballots": [
+                {"ranking": ["A", "B"]},
+                {"ranking": ["B"], "count": 2},
+                {"ranking": ["A", "B"], "count": 3},
+                {"count": 4, "ranking": ["B"]},
+                {"ranking": ["A"], "count": 0},
+            ],
+        }
+    )
+    assert sorted(election.ballots, key=lambda b: b.ranking) == [
+        RankedBallot(("A", "B"), 4),
+        RankedBallot(("B",), 6),
+    ]
+
+
 def test_pb_candidates_are_the_project_ids() -> None:
     election = parse_election({**PB, "ballots": [{"approve": ["P1"]}]})
     assert election.candidates == ("P1",)
@@ -83,6 +102,16 @@ def test_pb_candidates_are_the_project_ids() -> None:
         ({**MOTION, "options": {"quorum": 0.5}}, InvalidOption, "eligible"),
         ({**MOTION, "options": {"quorum": 2, "eligible": 1}}, InvalidOption, "0 to 1"),
         ({**SCORE, "ballots": [{"scores": {"A": "5"}}]}, WrongBallotShape, "number"),
+        (
+            {**SCORE, "ballots": [{"scores": {"A": 1}}, {"scores": {"A": True}}]},
+            WrongBallotShape,
+            "ballot 2",
+        ),
+        (
+            {**IRV, "ballots": [{"ranking": ["A"]}, {"ranking": ["A"], "count": -1}]},
+            InvalidCount,
+            "ballot 2",
+        ),
         ({**SCORE, "options": {"scale": [5, 1]}}, InvalidOption, "scale"),
         ({**PB, "projects": [{"id": "P1"}]}, InvalidProject, "no cost"),
         ({**PB, "projects": [{"id": "P1", "cost": -1}]}, InvalidProject, "cost"),

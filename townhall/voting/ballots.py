@@ -389,7 +389,8 @@ def _raw_key(marks: Any) -> Hashable | None:
         if isinstance(marks, list):
             return tuple(marks)
         if isinstance(marks, dict):
-            return tuple(sorted(marks.items()))
+            # The type is part of the key: a score of true must not pass as 1.
+            return tuple(sorted((k, type(v).__name__, v) for k, v in marks.items()))
         if isinstance(marks, str):
             return marks
     except TypeError:  # unhashable or unsortable marks: validation will say what is wrong
