@@ -35,10 +35,14 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+def _configured_dir() -> Path:
+    configured = os.environ.get("TOWNHALL_ELECTIONS_DIR")
+    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "elections"
+
+
 def elections_dir() -> Path:
     """Return the published elections folder, or skip (fail under CI) when it is absent."""
-    configured = os.environ.get("TOWNHALL_ELECTIONS_DIR")
-    folder = Path(configured) if configured else REPO_ROOT.parent / "shared" / "elections"
+    folder = _configured_dir()
     if not (folder / "vectors").is_dir():
         reason = (
             f"published elections not found at {folder} "
@@ -52,9 +56,7 @@ def elections_dir() -> Path:
 
 def vector_names() -> list[str]:
     """Names of the vectors present (empty when the folder is absent: tests then skip)."""
-    configured = os.environ.get("TOWNHALL_ELECTIONS_DIR")
-    folder = Path(configured) if configured else REPO_ROOT.parent / "shared" / "elections"
-    return sorted(p.stem for p in (folder / "vectors").glob("*.json"))
+    return sorted(p.stem for p in (_configured_dir() / "vectors").glob("*.json"))
 
 
 def load_vector(name: str) -> dict[str, Any]:
