@@ -450,3 +450,16 @@ def test_results_are_json_ready(method: str) -> None:
     data = tally(elections[method]).to_dict()
     assert json.loads(json.dumps(data)) == data
     assert {"winners", "rounds", "ties", "method", "seed"} <= set(data)
+
+
+def test_an_election_built_in_code_gets_default_options() -> None:
+    from townhall.voting import Election, RankedBallot
+
+    election = Election(
+        method="stv",
+        candidates=("A", "B", "C"),
+        seats=2,
+        ballots=(RankedBallot(("A", "B"), 5), RankedBallot(("C",), 3)),
+    )
+    assert election.options["decimals"] == 5  # the Scottish preset
+    assert tally(election).winners == ["A", "C"]

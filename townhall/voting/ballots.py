@@ -132,6 +132,12 @@ class Election:
     budget: Fraction | None = None
     projects: tuple[Project, ...] = ()
 
+    def __post_init__(self) -> None:
+        # An Election built in code (not parsed) may leave options out: fill defaults,
+        # trusting the values it does give to be of the parsed types.
+        if self.method in METHOD_OPTIONS:
+            object.__setattr__(self, "options", default_options(self.method, self.options))
+
 
 # --- options -------------------------------------------------------------------
 
@@ -238,28 +244,34 @@ METHOD_OPTIONS: dict[str, dict[str, tuple[Validator, Any]]] = {
 }
 
 
+def default_options(method: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Return `given` completed with the method's defaults (and the STV variant's preset)."""
+    options: dict[str, Any] = {"seed": 0}
+    options.update((name, default) for name, (_, default) in METHOD_OPTIONS[method].items())
+    options.update(given)
+    if method == "stv":
+        preset = STV_VARIANTS[options["variant"]]
+        # A preset fills whatever the caller did not set explicitly.
+        options.update((k, v) for k, v in preset.items() if k not in given)
+    return options
+
+
 def _parse_options(method: str, raw: Any) -> dict[str, Any]:
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
         raise MalformedElection("'options' must be an object")
     specs = METHOD_OPTIONS[method]
-    options: dict[str, Any] = {"seed": 0}
-    for name, (_, default) in specs.items():
-        options[name] = default
+    checked: dict[str, Any] = {}
     for name, value in raw.items():
         if name == "seed":
-            options["seed"] = _seed(name, value)
+            checked["seed"] = _seed(name, value)
         elif name in specs:
-            options[name] = specs[name][0](name, value)
+            checked[name] = specs[name][0](name, value)
         else:
-            known = ", ".join(["seed", *specs]) or "seed"
+            known = ", ".join(["seed", *specs])
             raise InvalidOption(f"unknown option {name!r} for {method} (known: {known})")
-    if method == "stv":
-        # A preset fills whatever the caller did not set explicitly.
-        for name, value in STV_VARIANTS[options["variant"]].items():
-            if name not in raw:
-                options[name] = value
+    options = default_options(method, checked)
     if method == "majority" and options["quorum"] is not None and options["eligible"] is None:
         raise InvalidOption("option 'quorum' needs 'eligible' (the number of eligible voters)")
     return options
