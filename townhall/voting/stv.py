@@ -21,6 +21,11 @@ Gregory method), with the variants RCTab applies for US cities as options:
 - `transfer_final_surplus` (RCTab) still transfers the surpluses of the last round's
   winners and adds a final round showing the totals after it.
 
+`variant` picks a preset that the options above override one by one: "scottish"
+(default: 5 decimals, exact fraction, largest surplus first, no final transfer) or
+"rctab" (4 decimals, truncated fraction, all surpluses per round, final transfer).
+`decimals: null` counts with exact fractions throughout.
+
 Arithmetic is exact (`Fraction`); the only rounding is the stated truncation, so
 candidates' votes + exhausted + residual always equal the ballots cast.
 """
