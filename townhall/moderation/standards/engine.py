@@ -31,31 +31,29 @@ def check_post(standards: Standards, post: Post) -> Decision:
     hits: list[ClauseHit] = []
     redactions: list[tuple[Span, str]] = []
     for clause in standards.clauses_for(post.kind, post.author.role):
-        reasons: list[str] = []
-        spans: list[Span] = []
+        findings = []
         for check in clause.checks:
             finding = check.find(subject)
             if finding is not None:
-                reasons.extend(finding.reasons)
-                spans.extend(finding.spans)
-        if not reasons:
+                findings.append(finding)
+        if not findings:
             continue
-        ordered = tuple(sorted(set(spans), key=lambda s: (s.start, s.end)))
+        reasons = tuple(reason for f in findings for reason in f.reasons)
+        spans = tuple(sorted({s for f in findings for s in f.spans}, key=_position))
         hits.append(
             ClauseHit(
-                clause.number,
-                clause.title,
-                clause.action,
-                tuple(reasons),
-                ordered,
-                clause.explanation,
+                clause.number, clause.title, clause.action, reasons, spans, clause.explanation
             )
         )
         if clause.action is Action.REDACT:
             replacement = clause.replacement or standards.settings.redaction
-            redactions.extend((span, replacement) for span in ordered)
+            redactions.extend((span, replacement) for span in spans)
     action = max((hit.action for hit in hits), key=lambda a: a.strictness, default=Action.ALLOW)
     return Decision(action, tuple(hits), redact(post.text, redactions))
+
+
+def _position(span: Span) -> tuple[int, int]:
+    return span.start, span.end
 
 
 def redact(text: str, redactions: list[tuple[Span, str]]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import ClassVar, Protocol
 
 from townhall.moderation.standards.checks.obfuscation import fold, skeleton
@@ -13,6 +13,8 @@ from townhall.moderation.standards.checks.urls import find_links
 from townhall.moderation.standards.model import Post, Span
 
 _WORD = re.compile(r"[^\W_]+")
+_DROP_DIGITS = str.maketrans("", "", "0123456789")
+_PUNCTUATION_TO_SPACE = {code: " " for code in range(128) if not chr(code).isalnum()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +38,13 @@ class Subject:
 
     @cached_property
     def folded(self) -> str:
-        """The text with accented and look-alike letters made plain (same length)."""
+        """The text in lower case with accented and look-alike letters made plain (same length)."""
         return fold(self.text)
+
+    @cached_property
+    def digits(self) -> int:
+        """How many ASCII digits the text holds: checks for numbers skip a text with too few."""
+        return len(self.text) - len(self.text.translate(_DROP_DIGITS))
 
     @cached_property
     def skeleton(self) -> str:
@@ -52,7 +59,19 @@ class Subject:
     @cached_property
     def words(self) -> frozenset[str]:
         """The distinct words of the text, case-folded, for near-duplicate comparison."""
-        return frozenset(_WORD.findall(self.text.casefold()))
+        return word_set(self.text)
+
+
+@lru_cache(maxsize=4096)
+def word_set(text: str) -> frozenset[str]:
+    """The distinct words of a text, case-folded.
+
+    Cached because an author's recent posts are compared with each new post
+    they make, so the same few texts come back again and again.
+    """
+    if text.isascii():  # the common case, split without a regular expression
+        return frozenset(text.lower().translate(_PUNCTUATION_TO_SPACE).split())
+    return frozenset(_WORD.findall(text.casefold()))
 
 
 class Check(Protocol):

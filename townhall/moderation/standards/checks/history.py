@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import ClassVar
 
-from townhall.moderation.standards.checks.finding import Finding, Subject
+from townhall.moderation.standards.checks.finding import Finding, Subject, word_set
 from townhall.moderation.standards.checks.options import Options
 from townhall.moderation.standards.model import Settings
-
-_WORD = re.compile(r"[^\W_]+")
 
 
 class Repeat:
@@ -52,7 +49,11 @@ class Repeat:
         for earlier in author.recent_posts:
             if not since <= earlier.at <= author.now:
                 continue
-            others = frozenset(_WORD.findall(earlier.text.casefold()))
+            others = word_set(earlier.text)
+            # Sets this different in size cannot share enough words; skip the set sums.
+            small, large = sorted((len(words), len(others)))
+            if small < large * self._similarity:
+                continue
             shared = len(words & others) / len(words | others)
             if shared >= self._similarity:
                 hours = (author.now - earlier.at).total_seconds() / 3600

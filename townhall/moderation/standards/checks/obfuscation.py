@@ -84,16 +84,23 @@ _FOLD = _fold_table()
 
 
 def fold(text: str) -> str:
-    """Replace accented and look-alike letters by plain ones, one for one.
+    """Lower-case the text and make accented and look-alike letters plain, one for one.
 
     The result has the same length as the text, so offsets found in it are
-    offsets in the text.
+    offsets in the text. (The one letter whose lower case is two characters,
+    the dotted capital I, is folded to "i" first.)
     """
-    return text.translate(_FOLD)
+    if text.isascii():  # most posts: nothing to fold, and lower() is much faster
+        return text.lower()
+    folded = text.translate(_FOLD).lower()
+    if len(folded) != len(text):  # pragma: no cover - a letter Unicode may add later
+        folded = "".join(c if len(c.lower()) > 1 else c.lower() for c in text.translate(_FOLD))
+    return folded
 
 
-def _skeleton_table() -> dict[int, str]:
-    table: dict[int, str] = {}
+def _skeleton_table() -> dict[int, str | None]:
+    # ASCII punctuation and spaces are dropped here, where str.translate is fast.
+    table: dict[int, str | None] = {code: None for code in range(128) if not chr(code).isalnum()}
     for letter, subs in _SUBSTITUTES.items():
         for char in subs:
             table[ord(char)] = _FOLDED_LETTERS.get(letter, letter)
@@ -114,14 +121,16 @@ _TERM_WORD = re.compile(r"[^\W_]+")
 
 
 def skeleton(folded: str) -> str:
-    """Reduce folded text to lower-case letters and digits, disguises undone, runs collapsed."""
-    reduced = _NOT_LETTER_OR_DIGIT.sub("", folded.lower().translate(_SKELETON))
+    """Reduce folded text to letters and digits, disguises undone, runs collapsed."""
+    reduced = folded.translate(_SKELETON)
+    if not reduced.isascii():  # punctuation beyond ASCII, such as a dash or curly quote
+        reduced = _NOT_LETTER_OR_DIGIT.sub("", reduced)
     return _RUNS.sub("", reduced)
 
 
 def term_words(term: str) -> list[str]:
     """Split a blocked term into its words of letters and digits ("you're" -> "youre")."""
-    return ["".join(_TERM_WORD.findall(word)) for word in fold(term).lower().split()]
+    return ["".join(_TERM_WORD.findall(word)) for word in fold(term).split()]
 
 
 def _class(letter: str) -> str:
@@ -152,17 +161,20 @@ def term_key(term: str) -> str:
 
 
 def term_pattern(term: str) -> str:
-    """Return the regular expression (for folded text, any case) that finds a term in disguise."""
+    """Return the regular expression that finds a term, in disguise, in folded text."""
     words = [w for w in term_words(term) if w]
+    letters = "".join(words)
     gap = f"(?:\\s|{_GAP})"
     joined = f"{gap}{{0,3}}".join(_joined(w) for w in words)
-    spaced = f"{gap}{{1,3}}".join(_class(c) for c in "".join(words))
-    return rf"(?<![^\W_])(?:{joined}|{spaced})[sz5$]?(?![^\W_])"
+    spaced = f"{gap}{{1,3}}".join(_class(c) for c in letters)
+    # The leading lookahead on the first letter lets the engine skip ahead by
+    # character set instead of trying the whole expression at every position.
+    return rf"(?={_class(letters[0])})(?<![^\W_])(?:{joined}|{spaced})[sz5$]?(?![^\W_])"
 
 
 def compile_term(term: str) -> tuple[str, re.Pattern[str]]:
     """Return a term's skeleton and its compiled expression; ValueError as for term_key."""
-    return term_key(term), re.compile(term_pattern(term), re.IGNORECASE)
+    return term_key(term), re.compile(term_pattern(term))
 
 
 def may_hide_terms(text: str) -> bool:

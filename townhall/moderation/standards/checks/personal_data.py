@@ -146,14 +146,16 @@ class PersonalData:
                 f"{self.name}: unknown kind {', '.join(map(repr, unknown))} "
                 f"(known: {', '.join(self.KINDS)})"
             )
-        self._finders: list[tuple[str, Callable[[str], Iterator[Span]]]] = [
-            (label, finder)
-            for kind, label, finder in (
-                ("email", "email address", self._emails),
-                ("phone", "phone number", self._phones),
-                ("address", "home address", self._addresses),
-                ("ni_number", "National Insurance number", self._ni_numbers),
-                ("payment_card", "payment card number", self._cards),
+        # Each finder with the fewest digits a text needs for it to find anything,
+        # so that the many texts with few digits skip the expressions.
+        self._finders: list[tuple[str, int, Callable[[str], Iterator[Span]]]] = [
+            (label, least_digits, finder)
+            for kind, label, least_digits, finder in (
+                ("email", "email address", 0, self._emails),
+                ("phone", "phone number", 10, self._phones),
+                ("address", "home address", 3, self._addresses),
+                ("ni_number", "National Insurance number", 6, self._ni_numbers),
+                ("payment_card", "payment card number", 13, self._cards),
             )
             if kind in kinds
         ]
@@ -170,7 +172,10 @@ class PersonalData:
         """Return each kind of personal detail found and where."""
         reasons: list[str] = []
         spans: list[Span] = []
-        for label, finder in self._finders:
+        digits = subject.digits
+        for label, least_digits, finder in self._finders:
+            if digits < least_digits:
+                continue
             found = list(finder(subject.text))
             if found:
                 reasons.append(label)

@@ -37,7 +37,7 @@ class BlockedTerm:
     def pattern(self) -> re.Pattern[str]:
         """The compiled expression (see obfuscation.term_pattern)."""
         if self._pattern is None:
-            self._pattern = re.compile(term_pattern(self.term), re.IGNORECASE)
+            self._pattern = re.compile(term_pattern(self.term))
         return self._pattern
 
 

@@ -21,6 +21,8 @@ _LINK = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _TRAILING = ".,;:!?"
+# What every link contains; most posts have none of it and skip the expression above.
+_LINK_HINT = re.compile(rf"://|www\.|\.(?:{_TOP_LEVEL})\b", re.IGNORECASE)
 
 
 def link_host(link: str) -> str:
@@ -32,7 +34,7 @@ def link_host(link: str) -> str:
 
 def find_links(text: str) -> list[tuple[Span, str]]:
     """Every link in the text (trailing punctuation left out) with the host it points at."""
-    if "." not in text:
+    if "." not in text or not _LINK_HINT.search(text):
         return []
     found = []
     for match in _LINK.finditer(text):
