@@ -359,3 +359,78 @@ def page(browser):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+# --- consultations ------------------------------------------------------------
+
+
+@pytest.fixture
+def areas(app) -> dict[str, Any]:
+    """The council's default areas, by name."""
+    from townhall.consultations.service import ensure_default_areas, list_areas
+    from townhall.extensions import db
+
+    ensure_default_areas()
+    db.session.commit()
+    return {a.name: a for a in list_areas()}
+
+
+@pytest.fixture
+def create_consultation(app, areas, create_user) -> Callable[..., Any]:
+    """Make a consultation: `create_consultation(status="open", audience="staff", ...)`.
+
+    It goes through the real service functions, so it is in a state they can reach.
+    """
+    from datetime import timedelta
+
+    from townhall.consultations import service
+    from townhall.consultations.models import Audience, Status
+    from townhall.database import utcnow
+    from townhall.extensions import db
+
+    officers: list[User] = []
+
+    def make(
+        *,
+        status: str = "open",
+        audience: str = "public",
+        title: str = "Library opening hours",
+        author: User | None = None,
+        **overrides: Any,
+    ):
+        if author is None:
+            if not officers:
+                officers.append(create_user(role=Role.OFFICER, display_name="Olive Officer"))
+            author = officers[0]
+        now = utcnow()
+        details = service.ConsultationDetails(
+            title=title,
+            summary=overrides.pop("summary", "Should the central library open on Sundays?"),
+            body=overrides.pop("body", "We propose **Sunday opening** from 10:00 to 16:00."),
+            process_area_id=areas["Community Consultations"].id,
+            service_area_id=areas["Libraries"].id,
+            audience=Audience(audience),
+            opens_at=now + timedelta(days=1),
+            closes_at=now + timedelta(days=30),
+        )
+        for name, value in overrides.items():
+            setattr(details, name, value)
+        consultation = service.create_consultation(author, details)
+        wanted = Status(status)
+        if wanted is Status.SCHEDULED:
+            service.schedule_consultation(consultation)
+        elif wanted is not Status.DRAFT:
+            service.open_consultation(consultation)
+            if wanted in (Status.CLOSED, Status.OUTCOME_PUBLISHED, Status.ARCHIVED):
+                service.close_consultation(consultation)
+            if wanted in (Status.OUTCOME_PUBLISHED, Status.ARCHIVED) and consultation.uses_outcome:
+                service.publish_outcome(
+                    consultation, author, you_said="Mostly yes.", decision="Open on Sundays.",
+                    reasons="Demand is high.", next_steps="Starts in May.",
+                )  # fmt: skip
+            if wanted is Status.ARCHIVED:
+                service.archive_consultation(consultation)
+        db.session.commit()
+        return consultation
+
+    return make

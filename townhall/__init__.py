@@ -6,12 +6,10 @@ import importlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from townhall.config import load_or_create_secret_key, settings_from_environment
-from townhall.database import render_migration_item, tune_sqlite
+if TYPE_CHECKING:  # the package imports nothing heavy, so `townhall.voting` stays light
+    from flask import Flask
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +21,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment, then `config` on top."""
+    from flask import Flask
+
+    from townhall.config import load_or_create_secret_key, settings_from_environment
+
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -51,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from townhall.database import render_migration_item, tune_sqlite
     from townhall.extensions import csrf, db, limiter, login_manager, migrate, socketio
 
     db.init_app(app)

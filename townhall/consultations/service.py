@@ -84,7 +84,7 @@ class AreaError(ConsultationError):
 
 def ensure_default_areas() -> None:
     """Add the council's default process and service areas that are missing."""
-    existing = set(db.session.execute(select(Area.kind, Area.name)).tuples())
+    existing = {(kind, name) for kind, name in db.session.execute(select(Area.kind, Area.name))}
     for kind, names in (
         (AreaKind.PROCESS, DEFAULT_PROCESS_AREAS),
         (AreaKind.SERVICE, DEFAULT_SERVICE_AREAS),
