@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import ClassVar
 
 from townhall.moderation.standards.checks.finding import Finding, Subject
 from townhall.moderation.standards.checks.options import OptionError, Options
 from townhall.moderation.standards.model import Settings
+
+_CAPITALS = re.compile("[A-Z\u00c0-\u00d6\u00d8-\u00de\u0391-\u03a9\u0410-\u042f]")
 
 
 class Length:
@@ -66,10 +69,11 @@ class Shouting:
     def find(self, subject: Subject) -> Finding | None:
         """Return the share of capitals when it is too high."""
         text = subject.text
-        capitals = sum(map(str.isupper, text))
-        # Cheap exit for nearly every post: too few capitals to reach the share.
-        if capitals < self._min_letters * self._max_share:
+        # Cheap exit for nearly every post: too few capitals (Latin, Greek,
+        # Cyrillic) to reach the share; only then count exactly.
+        if len(_CAPITALS.findall(text)) < self._min_letters * self._max_share:
             return None
+        capitals = sum(map(str.isupper, text))
         letters = sum(map(str.isalpha, text))
         if letters < self._min_letters or capitals <= letters * self._max_share:
             return None

@@ -21,8 +21,9 @@ _LINK = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _TRAILING = ".,;:!?"
-# What every link contains; most posts have none of it and skip the expression above.
-_LINK_HINT = re.compile(rf"://|www\.|\.(?:{_TOP_LEVEL})\b", re.IGNORECASE)
+# What a link without "://" or "www." contains; most posts have no link and
+# skip the expression above after this quick search (it starts with a literal dot).
+_DOMAIN_HINT = re.compile(rf"\.(?:{_TOP_LEVEL})\b", re.IGNORECASE)
 
 
 def link_host(link: str) -> str:
@@ -34,7 +35,9 @@ def link_host(link: str) -> str:
 
 def find_links(text: str) -> list[tuple[Span, str]]:
     """Every link in the text (trailing punctuation left out) with the host it points at."""
-    if "." not in text or not _LINK_HINT.search(text):
+    if "." not in text:
+        return []
+    if "://" not in text and "www." not in text.lower() and not _DOMAIN_HINT.search(text):
         return []
     found = []
     for match in _LINK.finditer(text):
