@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # the package imports nothing heavy, so `townhall.voting` sta
 log = logging.getLogger(__name__)
 
 # Domain modules, each with `init_app(app)`; order is the order of their page sections.
-MODULES = ("townhall.notifications", "townhall.consultations")
+MODULES = ("townhall.notifications", "townhall.consultations", "townhall.dialogue")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
