@@ -47,7 +47,9 @@ def test_home_lists_open_consultations_only(client, create_consultation):
 def test_listing_page_with_filters(client, create_consultation, areas):
     create_consultation(title="Sunday library hours")
     create_consultation(
-        title="Road crossings", summary="Safer crossings near schools", body="Where?",
+        title="Road crossings",
+        summary="Safer crossings near schools",
+        body="Where?",
         service_area_id=areas["Road Safety"].id,
     )
     html = text_of(client.get("/consultations?q=library"))
@@ -87,7 +89,9 @@ def test_staff_can_read_staff_consultations(client, create_consultation, create_
 
 def test_officer_creates_and_opens_a_consultation(client, create_user, sign_in, post_form, areas):
     sign_in(create_user(role=Role.OFFICER))
-    response = post_form("/consultations/new", consultation_form(areas), token_page="/consultations/new")
+    response = post_form(
+        "/consultations/new", consultation_form(areas), token_page="/consultations/new"
+    )
     assert response.status_code == 302
     consultation = db.session.scalars(select(Consultation)).one()
     assert consultation.status is Status.DRAFT
@@ -98,7 +102,9 @@ def test_officer_creates_and_opens_a_consultation(client, create_user, sign_in, 
     assert consultation.status is Status.OPEN
 
 
-def test_creating_with_bad_input_keeps_what_was_typed(client, create_user, sign_in, post_form, areas):
+def test_creating_with_bad_input_keeps_what_was_typed(
+    client, create_user, sign_in, post_form, areas
+):
     sign_in(create_user(role=Role.OFFICER))
     data = consultation_form(
         areas, title="", closes_at="not a date", response_days="0", latitude="95"
@@ -113,7 +119,9 @@ def test_creating_with_bad_input_keeps_what_was_typed(client, create_user, sign_
     assert db.session.scalars(select(Consultation)).first() is None
 
 
-def test_creating_with_a_closing_time_before_opening(client, create_user, sign_in, post_form, areas):
+def test_creating_with_a_closing_time_before_opening(
+    client, create_user, sign_in, post_form, areas
+):
     sign_in(create_user(role=Role.OFFICER))
     data = consultation_form(areas, opens_at="2031-05-02T10:00", closes_at="2031-05-01T10:00")
     response = post_form("/consultations/new", data, token_page="/consultations/new")
@@ -151,7 +159,9 @@ def test_editing_keeps_input_on_error(client, sign_in, post_form, create_consult
     path = f"/consultations/{consultation.id}/edit"
     page = text_of(client.get(path))
     assert "Library opening hours" in page
-    data = consultation_form(areas, title="Renamed", closes_at=(utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
+    data = consultation_form(
+        areas, title="Renamed", closes_at=(utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    )
     response = post_form(path, data, token_page=path)
     assert response.status_code == 400
     assert "closing time in the future" in text_of(response)
@@ -167,11 +177,19 @@ def test_announcement_posting_and_bad_input(
     db.session.commit()
     sign_in(consultation.created_by)
     path = f"/consultations/{consultation.id}"
-    response = post_form(f"{path}/announcements", {"title": "", "body": "Drop in on Tuesday"}, token_page=path)
+    response = post_form(
+        f"{path}/announcements",
+        {"announcement-title": "", "announcement-body": "Drop in on Tuesday"},
+        token_page=path,
+    )
     assert response.status_code == 400
     assert "Give the announcement a title." in text_of(response)
     assert "Drop in on Tuesday" in text_of(response)
-    response = post_form(f"{path}/announcements", {"title": "Drop-in", "body": "Tuesday at 6"}, token_page=path)
+    response = post_form(
+        f"{path}/announcements",
+        {"announcement-title": "Drop-in", "announcement-body": "Tuesday at 6"},
+        token_page=path,
+    )
     assert response.status_code == 303
     assert db.session.scalars(select(Announcement)).one().title == "Drop-in"
     assert "Tuesday at 6" in text_of(client.get(path))
@@ -181,7 +199,11 @@ def test_citizens_cannot_announce(client, sign_in, post_form, create_consultatio
     consultation = create_consultation()
     sign_in(create_user())
     path = f"/consultations/{consultation.id}"
-    response = post_form(f"{path}/announcements", {"title": "Hi", "body": "x"}, token_page=path)
+    response = post_form(
+        f"{path}/announcements",
+        {"announcement-title": "Hi", "announcement-body": "x"},
+        token_page=path,
+    )
     assert response.status_code == 403
 
 
@@ -202,11 +224,20 @@ def test_publishing_the_outcome(client, sign_in, post_form, create_consultation)
     consultation = create_consultation(status="closed")
     sign_in(consultation.created_by)
     path = f"/consultations/{consultation.id}/outcome"
-    response = post_form(path, {"you_said": "Open Sundays", "decision": "", "reasons": "", "next_steps": ""}, token_page=path)
+    response = post_form(
+        path,
+        {"you_said": "Open Sundays", "decision": "", "reasons": "", "next_steps": ""},
+        token_page=path,
+    )
     assert response.status_code == 400
     assert "Say what was decided." in text_of(response)
     assert "Open Sundays" in text_of(response)
-    data = {"you_said": "Open Sundays", "decision": "We will", "reasons": "Demand", "next_steps": "From May"}
+    data = {
+        "you_said": "Open Sundays",
+        "decision": "We will",
+        "reasons": "Demand",
+        "next_steps": "From May",
+    }
     assert post_form(path, data, token_page=path).status_code == 303
     html = text_of(client.get(f"/consultations/{consultation.id}"))
     assert "Outcome: you said, we did" in html and "From May" in html
@@ -241,18 +272,26 @@ def test_tick_command(runner, create_consultation):
 def test_admin_edits_areas(client, create_user, sign_in, post_form, areas):
     sign_in(create_user(role=Role.ADMIN))
     assert "Trading Standards" in text_of(client.get("/admin/areas"))
-    response = post_form("/admin/areas", {"kind": "service", "name": "Parks"}, token_page="/admin/areas")
+    response = post_form(
+        "/admin/areas", {"kind": "service", "name": "Parks"}, token_page="/admin/areas"
+    )
     assert response.status_code == 303
-    response = post_form("/admin/areas", {"kind": "service", "name": "parks"}, token_page="/admin/areas")
+    response = post_form(
+        "/admin/areas", {"kind": "service", "name": "parks"}, token_page="/admin/areas"
+    )
     assert response.status_code == 400
     assert "There is already a service area called parks." in text_of(response)
     response = post_form("/admin/areas", {"kind": "", "name": "Museums"}, token_page="/admin/areas")
     assert response.status_code == 400
     assert 'value="Museums"' in text_of(response)
     libraries = areas["Libraries"]
-    response = post_form(f"/admin/areas/{libraries.id}", {"action": "retire"}, token_page="/admin/areas")
+    response = post_form(
+        f"/admin/areas/{libraries.id}", {"action": "retire"}, token_page="/admin/areas"
+    )
     assert response.status_code == 303
-    response = post_form(f"/admin/areas/{libraries.id}", {"action": "rename", "name": ""}, token_page="/admin/areas")
+    response = post_form(
+        f"/admin/areas/{libraries.id}", {"action": "rename", "name": ""}, token_page="/admin/areas"
+    )
     assert response.status_code == 400
 
 

@@ -95,7 +95,7 @@ def index():
 
 
 def _show(consultation: Consultation, status: int = 200, **forms: object):
-    forms.setdefault("announcement_form", AnnouncementForm(formdata=None))
+    forms.setdefault("announcement_form", AnnouncementForm(formdata=None, prefix="announcement"))
     return render_template(
         "consultations/show.html",
         consultation=consultation,
@@ -187,7 +187,7 @@ def transition(consultation_id: int):
 def announce(consultation_id: int):
     """Post an announcement on a consultation; followers are told."""
     consultation = load_consultation(consultation_id, Action.ANNOUNCE)
-    form = AnnouncementForm()
+    form = AnnouncementForm(prefix="announcement")
     if accept(form):
         try:
             service.post_announcement(consultation, current_user, form.title.data, form.body.data)
