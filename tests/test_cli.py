@@ -48,7 +48,10 @@ def test_seed_demo_makes_one_person_of_each_role_and_prints_their_sign_ins(app, 
     assert result.exit_code == 0, result.output
     roles = {u.role for u in db.session.scalars(select(User).where(User.email.like("%@demo.%")))}
     assert roles == set(Role)
-    assert db.session.scalar(select(func.count()).select_from(User)) == len(Role) + 25
+    from townhall.demo_council import RESIDENTS
+
+    people = db.session.scalar(select(func.count()).select_from(User))
+    assert people == len(Role) + len(RESIDENTS) + 25
     for role in Role:
         assert f"{role.value}@demo.townhall.invalid" in result.output
     saved = (tmp_path / "demo-sign-ins.txt").read_text()
@@ -77,4 +80,11 @@ def test_prepare_migrates_and_seeds_only_when_empty(app, runner, tmp_path):
     result = runner.invoke(args=["townhall", "prepare"])
     assert result.exit_code == 0, result.output
     assert "seeding" not in result.output
-    assert db.session.scalar(select(func.count()).select_from(User)) == len(Role)
+    from townhall.consultations.models import Consultation, Status
+    from townhall.demo_council import CONSULTATIONS
+
+    statuses = set(db.session.scalars(select(Consultation.status)))
+    assert statuses == set(Status)  # the demo council shows every state
+    assert len(statuses) and db.session.scalar(
+        select(func.count()).select_from(Consultation)
+    ) == len(CONSULTATIONS)

@@ -17,6 +17,7 @@ from townhall.accounts.passwords import hash_password
 from townhall.accounts.permissions import Role
 from townhall.consultations import service as consultations
 from townhall.database import utcnow
+from townhall.demo_council import seed_demo_council
 from townhall.extensions import db
 
 townhall_cli = AppGroup("townhall", help="Townhall's own commands.")
@@ -66,6 +67,12 @@ def seed_people() -> list[tuple[Role, str, str]]:
         accounts.register_user(email, name, password, role=role, verified=True)
         sign_ins.append((role, email, password))
     return sign_ins
+
+
+def _demo_officer() -> User:
+    officer = accounts.find_user_by_email(f"{Role.OFFICER.value}@{DEMO_DOMAIN}")
+    assert officer is not None, "seed_people makes the demo officer first"
+    return officer
 
 
 def seed_citizens(count: int) -> None:
@@ -119,6 +126,7 @@ def seed_demo(citizens: int) -> None:
             "The database already has accounts: seed-demo needs an empty one."
         )
     sign_ins = seed_people()
+    seed_demo_council(_demo_officer())
     if citizens > 0:
         seed_citizens(citizens)
     db.session.commit()
@@ -143,6 +151,7 @@ def prepare(no_demo: bool) -> None:
     if accounts.count_users() == 0 and not no_demo:
         click.echo("The database is empty: seeding a demo council.")
         sign_ins = seed_people()
+        seed_demo_council(_demo_officer())
         db.session.commit()
         write_sign_ins(sign_ins)
     else:
