@@ -36,6 +36,7 @@ def test_default_standards_load() -> None:
     assert standards.settings.flag_threshold == 3
     assert standards.settings.new_account_hold == 3
     assert standards.source == str(DEFAULT_STANDARDS)
+    assert standards.title == "Townhall channel standards (default)"
 
 
 def test_default_standards_cover_the_house_rules() -> None:

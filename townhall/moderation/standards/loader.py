@@ -78,7 +78,10 @@ def parse_standards(text: str, source: str = "<standards>") -> Standards:
             raise StandardsError(f"{source}: clause {clause.number}: the number is used twice")
         seen.add(clause.number)
         clauses.append(clause)
-    return Standards(tuple(clauses), settings, source)
+    title = data.get("title", "")
+    if not isinstance(title, str):
+        raise StandardsError(f"{source}: title must be text")
+    return Standards(tuple(clauses), settings, source, title.strip())
 
 
 def _settings(table: Any, source: str) -> Settings:

@@ -103,6 +103,9 @@ class Standards:
     clauses: tuple[Clause, ...]
     settings: Settings = field(default_factory=Settings)
     source: str = "<memory>"
+    """Where the standards were read from, for messages."""
+    title: str = ""
+    """The standards' name as the file gives it, for pages that show them."""
     _by_audience: dict[tuple[str, str], tuple[Clause, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
