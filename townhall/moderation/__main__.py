@@ -161,7 +161,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}".replace("\n", " "), file=sys.stderr)
         return 2
     sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
-    run(standards, sys.stdin.buffer, sys.stdout, explain=args.explain)
+    try:
+        run(standards, sys.stdin.buffer, sys.stdout, explain=args.explain)
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

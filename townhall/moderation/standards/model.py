@@ -163,6 +163,7 @@ class AuthorContext:
     now: datetime = field(default_factory=_utc_now)
 
     def __post_init__(self) -> None:
+        """Refuse an unknown role, a negative count, or times that cannot be compared."""
         if self.role not in ROLES:
             raise ValueError(f"unknown role {self.role!r} (known: {', '.join(sorted(ROLES))})")
         if self.approved_posts < 0:

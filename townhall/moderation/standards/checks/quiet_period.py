@@ -21,6 +21,7 @@ class Period:
     end: date
 
     def __str__(self) -> str:
+        """The period in words: "name (23 March 2026 to 7 May 2026)"."""
         return f"{self.name} ({self.start:%-d %B %Y} to {self.end:%-d %B %Y})"
 
 
