@@ -164,6 +164,15 @@ def test_community_flags_use_the_threshold(standards: Standards) -> None:
     assert hit is not None
     assert (hit.number, hit.action) == ("10.1", Action.HOLD)
     assert "flagged by 3 people" in hit.reasons[0]
+    five = check_flags(standards, 5, kind="display_name")
+    assert five is not None
+    assert (five.number, five.reasons) == ("10.1", ("flagged by 5 people (the limit is 3)",))
+    only_comments = parse_standards(
+        '[[clause]]\nnumber = "8"\ntitle = "flags"\naction = "hold"\nkinds = ["comment"]\n'
+        '[[clause.check]]\ntype = "community_flags"\n'
+    )
+    assert check_flags(only_comments, 3, kind="comment") is not None
+    assert check_flags(only_comments, 3, kind="proposal") is None
 
 
 def _only(check: str, **options: Any) -> Standards:
@@ -542,6 +551,8 @@ def test_quiet_period_by_date_kind_and_role() -> None:
     assert _check(QUIET, "News", kind="announcement", **inside).action is Action.HOLD
     assert _check(QUIET, "News", kind="comment", **inside).action is Action.ALLOW
     assert _check(QUIET, "News", kind="announcement", now=NOW).action is Action.ALLOW
+    (hit,) = _check(QUIET, "News", kind="announcement", **inside).clauses
+    assert hit.reasons == ("posted during the by-election (1 November 2025 to 20 November 2025)",)
     later = {"role": "officer", "now": NOW + timedelta(days=8, hours=13)}
     assert _check(QUIET, "News", kind="announcement", **later).action is Action.HOLD
     after = {"role": "officer", "now": NOW + timedelta(days=9)}

@@ -76,14 +76,17 @@ def redact(text: str, redactions: list[tuple[Span, str]]) -> str:
     return "".join(pieces)
 
 
-def check_flags(standards: Standards, flaggers: int) -> ClauseHit | None:
+def check_flags(standards: Standards, flaggers: int, kind: str | None = None) -> ClauseHit | None:
     """Say whether a published post flagged by `flaggers` distinct people is hidden now.
 
-    Returns the first community-flags clause as a hit to cite (its action,
-    normally hold, is what happens to the post) once the settings'
-    flag_threshold is reached; None below it, or when no clause binds flags.
+    Returns the first community-flags clause (for the post's kind, when
+    given) as a hit to cite, once the settings' flag_threshold is reached:
+    its action, normally hold, is what happens to the post. Returns None
+    below the threshold, or when no clause binds community flags.
     """
     for clause in standards.clauses:
+        if kind is not None and clause.kinds is not None and kind not in clause.kinds:
+            continue
         for check in clause.checks:
             if isinstance(check, CommunityFlags) and flaggers >= check.threshold:
                 reason = f"flagged by {flaggers} people (the limit is {check.threshold})"

@@ -22,7 +22,9 @@ class Period:
 
     def __str__(self) -> str:
         """The period in words: "name (23 March 2026 to 7 May 2026)"."""
-        return f"{self.name} ({self.start:%-d %B %Y} to {self.end:%-d %B %Y})"
+        # Built by hand: "%-d" (a day without its leading zero) is not portable.
+        start, end = (f"{d.day} {d:%B %Y}" for d in (self.start, self.end))
+        return f"{self.name} ({start} to {end})"
 
 
 def _day(value: Any, what: str) -> date:
