@@ -9,11 +9,14 @@ Figures:
   holding a post to every clause costs at most twice what cleaning it does, so
   moderation never dominates the cost of writing a post.
 
-The posts come from the test table (tests/data/moderation_posts.toml): its
-texts as they are, and as longer comments of three to six of them joined into
-paragraphs, as residents write. Each author has three recent posts, so the
-repeat and rate checks do real work. Both sides get the same texts; only the
-checking (or cleaning) is timed, best of a few runs.
+The posts come from the test table (tests/data/moderation_posts.toml). Half
+are its rows as they are, with the table's deliberately harsh mix (about half
+of them break a clause). The other half are longer comments, as residents
+write them, of three to six of its polite or heated rows joined into
+paragraphs: joining random rows would make nearly every long post abusive,
+which is nothing like real traffic. Each author has three recent posts, so
+the repeat and rate checks do real work. Both sides get the same texts; only
+the checking (or cleaning) is timed.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ def _posts(count: int, seed: int) -> list[Post]:
     rows = tomllib.loads(TABLE.read_text(encoding="utf-8"))["post"]
     texts = [row["text"] * row.get("repeat_text", 1) for row in rows]
     comments = [row["text"] for row in rows if row.get("kind", "comment") == "comment"]
+    acceptable = [row["text"] for row in rows if row["category"] in ("polite", "heated")]
     rng = random.Random(seed)
     posts = []
     for _ in range(count):
@@ -58,7 +62,7 @@ def _posts(count: int, seed: int) -> list[Post]:
             row = rng.choice(rows)
             posts.append(Post(texts[rows.index(row)], row.get("kind", "comment"), author))
         else:
-            paragraph = " ".join(rng.sample(comments, rng.randint(3, 6)))
+            paragraph = " ".join(rng.sample(acceptable, rng.randint(3, 6)))
             posts.append(Post(paragraph, "comment", author))
     return posts
 
@@ -88,9 +92,11 @@ def figures() -> list[dict[str, Any]]:
     ours = POSTS / ours_best
     theirs = BLEACH_POSTS / theirs_best
     average = sum(len(p.text) for p in posts) / len(posts)
+    allowed = sum(check_post(standards, p).action == "allow" for p in posts) / len(posts)
     common = {
         "posts": POSTS,
         "average_characters": round(average),
+        "share_allowed": round(allowed, 3),
         "bleach_posts": BLEACH_POSTS,
         "note": f"one process, one thread; best of {ROUNDS} alternating rounds each",
     }
