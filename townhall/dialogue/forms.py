@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from townhall.dialogue.models import ReactionKind
@@ -56,7 +57,7 @@ class ReactionForm(FlaskForm):
 
     kind = SelectField(
         "Reaction",
-        choices=[(kind.value, kind.label) for kind in ReactionKind],
+        choices=[SelectChoice(kind.value, kind.label) for kind in ReactionKind],
         validators=[DataRequired("Choose a reaction.")],
     )
 
@@ -65,5 +66,5 @@ class OfficialForm(FlaskForm):
     """Mark or unmark an officer's comment as the council's official response."""
 
     official = SelectField(
-        "Official response", choices=[("1", "Mark"), ("0", "Unmark")], validate_choice=True
+        "Official response", choices=[SelectChoice("1", "Mark"), SelectChoice("0", "Unmark")]
     )
