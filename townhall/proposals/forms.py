@@ -1,0 +1,217 @@
+"""Forms for proposals, the support threshold, setting up votes, receipts and home
+locations. Ballots are read by the view itself: their fields depend on the vote."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from townhall.consultations.forms import to_utc
+from townhall.proposals.errors import VoteInvalid
+from townhall.proposals.models import (
+    BODY_MAX,
+    LOCATION_MAX,
+    TITLE_MAX,
+    Eligibility,
+    Method,
+    Proposal,
+)
+from townhall.proposals.service import MAX_COST, MAX_THRESHOLD, ProposalDetails
+from townhall.proposals.votes import MAX_BUDGET, VoteDetails
+
+
+class ProposalForm(FlaskForm):
+    """Put a proposal forward."""
+
+    title = StringField(
+        "Title",
+        validators=[DataRequired("Give your proposal a title."), Length(max=TITLE_MAX)],
+    )
+    body = TextAreaField(
+        "Your proposal",
+        description="What should happen, and why. You can use Markdown: **bold**, lists, links.",
+        validators=[DataRequired("Describe your proposal."), Length(max=BODY_MAX)],
+    )
+    cost = IntegerField(
+        "Estimated cost in pounds (optional)",
+        description="Whole pounds, such as 4500. Needed if it is to go to a budget vote.",
+        validators=[Optional(), NumberRange(0, MAX_COST, "Give a cost of £0 or more.")],
+    )
+    location = StringField(
+        "Where (optional)",
+        description="A street, park or building, if it is about one place.",
+        validators=[Optional(), Length(max=LOCATION_MAX)],
+    )
+
+    def details(self) -> ProposalDetails:
+        """The form's values as the service takes them."""
+        return ProposalDetails(
+            title=self.title.data or "",
+            body=self.body.data or "",
+            cost=self.cost.data,
+            location=self.location.data,
+        )
+
+
+class ThresholdForm(FlaskForm):
+    """Set the supports a proposal needs to be shortlisted."""
+
+    threshold = IntegerField(
+        "Supports needed to be shortlisted",
+        validators=[
+            InputRequired("Say how many supports are needed."),
+            NumberRange(1, MAX_THRESHOLD, f"Use 1 to {MAX_THRESHOLD:,}."),
+        ],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that does one thing (support, withdraw support, close a vote)."""
+
+    action = StringField(validators=[DataRequired()])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (instead of a multiple select, which is hard to use)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class VoteForm(FlaskForm):
+    """Set up a vote."""
+
+    title = StringField(
+        "Question",
+        description="What people are deciding, such as “Which project should we fund?”",
+        validators=[DataRequired("Write the question people vote on."), Length(max=TITLE_MAX)],
+    )
+    description = TextAreaField(
+        "More about this vote (optional)",
+        description="You can use Markdown.",
+        validators=[Optional(), Length(max=BODY_MAX)],
+    )
+    method = SelectField(
+        "Counting method",
+        choices=[SelectChoice(m.value, m.label) for m in Method],
+        default=Method.IRV.value,
+        validators=[DataRequired("Choose a counting method.")],
+    )
+    seats = IntegerField(
+        "Winners",
+        description="How many options win. One for yes-or-no and instant-runoff votes.",
+        default=1,
+        validators=[InputRequired("Say how many options win."), NumberRange(1, 50, "Use 1 to 50.")],
+    )
+    budget = IntegerField(
+        "Budget in pounds (budgeting methods only)",
+        validators=[Optional(), NumberRange(1, MAX_BUDGET, "Give a budget of £1 or more.")],
+    )
+    ballot_within_budget = BooleanField(
+        "Budgeting: refuse ballots whose chosen projects cost more than the budget"
+    )
+    proposal_ids = MultiCheckboxField("Shortlisted proposals", coerce=int, validate_choice=True)
+    stated_options = TextAreaField(
+        "Other options (optional)",
+        description=(
+            "One per line. For a budget vote, add the cost after a bar: "
+            "“New benches | 4000”. Leave empty for a yes-or-no vote."
+        ),
+        validators=[Optional(), Length(max=10_000)],
+    )
+    opens_at = DateTimeLocalField(
+        "Opens", description="UK time.", validators=[InputRequired("Say when the vote opens.")]
+    )
+    closes_at = DateTimeLocalField(
+        "Closes", description="UK time.", validators=[InputRequired("Say when the vote closes.")]
+    )
+    live_tallies = BooleanField("Show the running tally while the vote is open")
+    eligibility = RadioField(
+        "Who may vote",
+        choices=[SelectChoice(e.value, e.label) for e in Eligibility],
+        default=Eligibility.VERIFIED.value,
+        validators=[DataRequired("Choose who may vote.")],
+    )
+
+    def set_proposals(self, proposals: list[Proposal]) -> None:
+        """Offer these shortlisted proposals as options."""
+        self.proposal_ids.choices = [
+            SelectChoice(p.id, p.title + (f" (£{p.cost:,})" if p.cost is not None else ""))
+            for p in proposals
+        ]
+
+    def details(self) -> VoteDetails:
+        """The form's values as the service takes them; VoteInvalid for a bad option line."""
+        stated: list[tuple[str, int | None]] = []
+        for line in (self.stated_options.data or "").splitlines():
+            label, bar, cost_text = line.rpartition("|") if "|" in line else (line, "", "")
+            cost_text = cost_text.strip().replace(",", "").lstrip("£")
+            cost: int | None = None
+            if bar and cost_text:
+                if not cost_text.isdigit():
+                    raise VoteInvalid(f"The cost after the bar in “{line.strip()}” must be pounds.")
+                cost = int(cost_text)
+            if label.strip():
+                stated.append((label, cost))
+        opens, closes = to_utc(self.opens_at.data), to_utc(self.closes_at.data)
+        assert opens is not None and closes is not None  # InputRequired
+        return VoteDetails(
+            title=self.title.data or "",
+            description=self.description.data or "",
+            method=Method(self.method.data),
+            seats=self.seats.data or 1,
+            budget=self.budget.data,
+            ballot_within_budget=self.ballot_within_budget.data,
+            opens_at=opens,
+            closes_at=closes,
+            live_tallies=self.live_tallies.data,
+            eligibility=Eligibility(self.eligibility.data),
+            proposal_ids=list(self.proposal_ids.data or []),
+            stated_options=stated,
+        )
+
+
+class ReceiptForm(FlaskForm):
+    """Check a receipt code."""
+
+    code = StringField(
+        "Receipt code",
+        description="The code you were given when you voted, such as ABCD-EFGH-JKLM-NOPQ.",
+        validators=[DataRequired("Enter your receipt code."), Length(max=40)],
+    )
+
+
+class HomeLocationForm(FlaskForm):
+    """Say where one lives, for votes open to an area."""
+
+    latitude = DecimalField(
+        "Latitude",
+        places=6,
+        description="For example 51.5072. Your home location is never shown to anyone.",
+        validators=[
+            InputRequired("Enter the latitude."),
+            NumberRange(-90, 90, "Latitude runs from -90 to 90."),
+        ],
+    )
+    longitude = DecimalField(
+        "Longitude",
+        places=6,
+        description="For example -0.1276.",
+        validators=[
+            InputRequired("Enter the longitude."),
+            NumberRange(-180, 180, "Longitude runs from -180 to 180."),
+        ],
+    )
