@@ -36,7 +36,7 @@ def collect(selected: list[str]) -> tuple[list[dict], list[str]]:
                 missing = [k for k in FIELDS if k not in figure]
                 if missing:
                     raise ValueError(f"figure {figure!r} lacks {missing}")
-                figures.append({k: figure[k] for k in FIELDS} | figure)
+                figures.append({k: figure[k] for k in FIELDS} | figure | {"module": info.name})
         except Exception:
             failures.append(f"{info.name}: {traceback.format_exc()}")
     return figures, failures
@@ -59,11 +59,23 @@ def table(figures: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def merge_with_earlier(figures: list[dict], selected: list[str]) -> list[dict]:
+    """Keep earlier figures of the modules not run this time (a partial run adds, not wipes)."""
+    if not selected or not RESULTS.exists():
+        return figures
+    try:
+        earlier = json.loads(RESULTS.read_text())
+    except (OSError, ValueError):
+        return figures
+    ran = {f"bench_{name}" for name in selected}
+    return [f for f in earlier if f.get("module") not in ran] + figures
+
+
 def main(argv: list[str]) -> int:
     """Run the benchmarks named in argv (all when none) and report."""
     figures, failures = collect(argv)
     print(table(figures))
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
+    RESULTS.write_text(json.dumps(merge_with_earlier(figures, argv), indent=2) + "\n")
     print(f"\nwrote {RESULTS}")
     for failure in failures:
         print(f"\nFAILED {failure}", file=sys.stderr)
