@@ -30,6 +30,7 @@ bp = Blueprint("dialogue", __name__)
 # Form prefix, so the comment form's field ids never clash with others on a page.
 COMMENT_PREFIX = "comment"
 SORT_ARG, PAGE_ARG = "comment_sort", "comment_page"
+SECTION_TEMPLATE = "dialogue/_section.html"
 
 # The status each refusal is answered with.
 ERROR_STATUS: dict[type[service.DialogueError], int] = {
@@ -112,10 +113,8 @@ def _page_from(value: str | None) -> int:
     return int(value) if value and value.isdigit() and len(value) < 7 else 1
 
 
-def render_section(consultation: Consultation, user: Any) -> Markup | None:
-    """Render the consultation page's dialogue: the comment form and a page of threads."""
-    if not consultation.uses_dialogue:
-        return None
+def section_context(consultation: Consultation, user: Any) -> dict[str, Any]:
+    """Load what the dialogue section shows (a page of threads, the form, the standard)."""
     sort = _sort_from(request.args.get(SORT_ARG))
     threads = service.thread_page(
         consultation, user, sort=sort, page=_page_from(request.args.get(PAGE_ARG))
@@ -126,21 +125,25 @@ def render_section(consultation: Consultation, user: Any) -> Markup | None:
         return url_for(endpoint, **view_args, **{SORT_ARG: sort.value, PAGE_ARG: page})
 
     officer = permissions.official_refusal(user, consultation) is None
-    return Markup(
-        render_template(
-            "dialogue/_section.html",
-            consultation=consultation,
-            threads=threads,
-            sorts=list(service.Sort),
-            kinds=list(ReactionKind),
-            page_url=page_url,
-            form=CommentForm(formdata=None, prefix=COMMENT_PREFIX),
-            refusal=permissions.take_part_refusal(user, consultation),
-            officer=officer,
-            overdue=service.overdue_count(consultation) if officer else 0,
-            here=request.full_path.rstrip("?"),
-        )
-    )
+    return {
+        "consultation": consultation,
+        "threads": threads,
+        "sorts": list(service.Sort),
+        "kinds": list(ReactionKind),
+        "page_url": page_url,
+        "form": CommentForm(formdata=None, prefix=COMMENT_PREFIX),
+        "refusal": permissions.take_part_refusal(user, consultation),
+        "officer": officer,
+        "overdue": service.overdue_count(consultation) if officer else 0,
+        "here": request.full_path.rstrip("?"),
+    }
+
+
+def render_section(consultation: Consultation, user: Any) -> Markup | None:
+    """Render the consultation page's dialogue: the comment form and a page of threads."""
+    if not consultation.uses_dialogue:
+        return None
+    return Markup(render_template(SECTION_TEMPLATE, **section_context(consultation, user)))
 
 
 # --- writing ---------------------------------------------------------------------
