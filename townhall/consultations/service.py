@@ -355,7 +355,7 @@ def apply_schedule(now: datetime | None = None) -> tuple[int, int]:
     due_to_open = db.session.scalars(
         select(Consultation)
         .where(Consultation.status == Status.SCHEDULED, Consultation.opens_at <= now)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Consultation)
     ).all()
     for consultation in due_to_open:
         consultation.status = Status.OPEN
@@ -364,7 +364,7 @@ def apply_schedule(now: datetime | None = None) -> tuple[int, int]:
     due_to_close = db.session.scalars(
         select(Consultation)
         .where(Consultation.status == Status.OPEN, Consultation.closes_at <= now)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Consultation)
     ).all()
     for consultation in due_to_close:
         _mark_closed(consultation, consultation.closes_at or now)
