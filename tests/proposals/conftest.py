@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import DEFAULT_PASSWORD, FormPoster
 from townhall.accounts.permissions import Role
 from townhall.database import utcnow
 from townhall.extensions import db
@@ -73,3 +74,36 @@ def make_vote(consultation, officer) -> Callable[..., Vote]:
 def option_ids(vote: Vote) -> dict[str, str]:
     """The vote's option ids as form values, by label."""
     return {o.label: str(o.id) for o in vote.options}
+
+
+class _Poster(FormPoster):
+    """Post forms with a CSRF token from a page that has one whether signed in or not."""
+
+    def __call__(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any):
+        if "token_page" not in kwargs:
+            # Signed in, the sign-out form on every page carries a token.
+            kwargs["token_page"] = "/" if _has_form("/", self.client) else "/sign-in"
+        return super().__call__(url, data, **kwargs)
+
+
+def _has_form(page: str, client: Any) -> bool:
+    return 'name="csrf_token"' in client.get(page).get_data(as_text=True)
+
+
+@pytest.fixture
+def post_form(client) -> FormPoster:
+    """`post_form(url, data)`: as the suite's, signed in or not."""
+    return _Poster(client)
+
+
+@pytest.fixture
+def sign_in(client, post_form) -> Callable[..., Any]:
+    """`sign_in(user)`: sign the client in as `user`, signing out whoever was first."""
+
+    def do(user: Any, password: str = DEFAULT_PASSWORD) -> Any:
+        client._cookies.clear()  # a fresh browser: no session, no remember-me cookie
+        response = post_form("/sign-in", {"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return do

@@ -277,7 +277,7 @@ def new_vote(consultation_id: int):
     form = VoteForm()
     form.set_proposals(service.shortlisted_proposals(consultation))
     if request.method == "GET":
-        form.proposal_ids.data = [choice[0] for choice in form.proposal_ids.choices]
+        form.proposal_ids.data = [choice.value for choice in form.proposal_ids.choices]
         form.opens_at.data = to_local(utcnow()).replace(second=0, microsecond=0)
         if consultation.closes_at:
             form.closes_at.data = to_local(consultation.closes_at).replace(second=0, microsecond=0)
