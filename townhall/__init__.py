@@ -14,7 +14,12 @@ if TYPE_CHECKING:  # the package imports nothing heavy, so `townhall.voting` sta
 log = logging.getLogger(__name__)
 
 # Domain modules, each with `init_app(app)`; order is the order of their page sections.
-MODULES = ("townhall.notifications", "townhall.consultations", "townhall.dialogue")
+MODULES = (
+    "townhall.notifications",
+    "townhall.consultations",
+    "townhall.dialogue",
+    "townhall.proposals",
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -41,9 +46,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
 
     from townhall.errors import register_error_handlers
+    from townhall.security_headers import register_security_headers
     from townhall.templating import register_template_helpers
 
     register_error_handlers(app)
+    register_security_headers(app)
     register_template_helpers(app)
 
     from townhall.cli import townhall_cli
