@@ -57,7 +57,7 @@ def _discussion(app) -> tuple[int, str, str]:
     """Make the people, the consultation and its discussion; return (id, email, password)."""
     from datetime import timedelta
 
-    from sqlalchemy import insert
+    from sqlalchemy import insert, select
 
     from tests.dialogue.discussion import build_discussion
     from townhall.accounts import service as accounts
@@ -106,8 +106,6 @@ def _discussion(app) -> tuple[int, str, str]:
         )
         consultations.open_consultation(consultation)
         db.session.commit()
-        from sqlalchemy import select
-
         authors = list(db.session.scalars(select(User).where(User.id != officer.id)))
         build_discussion(consultation, authors, comments=COMMENTS, threads=THREADS)
         return consultation.id, reader.email, password

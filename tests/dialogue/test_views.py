@@ -344,7 +344,9 @@ def test_reactions_toggle_on_and_off_and_show_pressed(
     assert db.session.scalar(select(Reaction)) is None
 
 
-def test_bad_reactions_are_refused_clearly(client, sign_in, citizen, post, post_form, consultation):
+def test_bad_reactions_are_refused_clearly(
+    client, sign_in, citizen, neighbour, post, post_form, consultation
+):
     comment = post(citizen, "Mine")
     url = f"/consultations/{consultation.id}/comments/{comment.id}/reactions"
     page = f"/consultations/{consultation.id}"
@@ -354,20 +356,10 @@ def test_bad_reactions_are_refused_clearly(client, sign_in, citizen, post, post_
     assert own.status_code == 403 and "your own comment" in text_of(own)
     assert post_form(url, {"kind": "love"}, token_page=page).status_code == 400
     # A redirect target off the site is ignored.
-    other = post(service_user := _another(citizen), "Theirs")  # noqa: F841
+    other = post(neighbour, "Theirs")
     url = f"/consultations/{consultation.id}/comments/{other.id}/reactions"
     response = post_form(url, {"kind": "agree", "next": "https://evil.example/"}, token_page=page)
     assert response.status_code == 302 and "evil" not in response.location
-
-
-def _another(user):
-    from townhall.accounts import service as accounts
-
-    made = accounts.register_user(
-        "another@example.org", "Ann Other", "correct horse battery staple", verified=True
-    )
-    db.session.commit()
-    return made
 
 
 # --- official responses and overdue questions -----------------------------------

@@ -55,6 +55,21 @@ def status_for(error: service.DialogueError) -> int:
     return 400
 
 
+def _refusal_status() -> int:
+    """401 when signing in would help, else 403."""
+    return 401 if not current_user.is_authenticated else 403
+
+
+def _put_on_form(form: CommentForm | EditForm, error: service.DialogueError) -> int:
+    """Show a refusal on the form (beside the text when the text is the problem)."""
+    db.session.rollback()
+    if isinstance(error, service.CommentInvalid):
+        form.body.errors = [*form.body.errors, str(error)]
+    else:
+        add_form_error(form, str(error))
+    return status_for(error)
+
+
 def _consultation_or_404(consultation_id: int) -> Consultation:
     consultation = db.get_or_404(Consultation, consultation_id)
     # A consultation this person may not read does not exist for them.
@@ -195,12 +210,7 @@ def write(consultation_id: int):
                 official=form.official.data,
             )
         except service.DialogueError as error:
-            db.session.rollback()
-            if isinstance(error, service.CommentInvalid):
-                form.body.errors = [*form.body.errors, str(error)]
-            else:
-                add_form_error(form, str(error))
-            status = status_for(error)
+            status = _put_on_form(form, error)
         else:
             db.session.commit()
             flash("Your reply has been posted." if parent else "Your comment has been posted.",
@@ -220,7 +230,7 @@ def reply(consultation_id: int, comment_id: int):
     if refusal is None and parent.is_deleted:
         refusal, status = "This comment has been deleted, so it cannot take replies.", 409
     elif refusal is not None:
-        status = 401 if not current_user.is_authenticated else 403
+        status = _refusal_status()
     return _write_page(consultation, form, _parent_node(parent, consultation), status, refusal)
 
 
@@ -232,13 +242,13 @@ def edit(consultation_id: int, comment_id: int):
     """Edit one's own comment within the edit window; the old wording is kept."""
     consultation = _consultation_or_404(consultation_id)
     comment = _comment_or_404(consultation, comment_id)
-    form = EditForm(obj=comment if request.method == "GET" else None)
-    refusal = permissions.edit_refusal(current_user, comment, consultation, utcnow())
-    status = 200
     if request.method == "GET":
-        if refusal:
-            status = 401 if not current_user.is_authenticated else 403
-        return _edit_page(consultation, comment, form, refusal if status != 200 else None, status)
+        form = EditForm(obj=comment)
+        refusal = permissions.edit_refusal(current_user, comment, consultation, utcnow())
+        return _edit_page(
+            consultation, comment, form, refusal, _refusal_status() if refusal else 200
+        )
+    form = EditForm()
     status = refused_status()
     if accept(form):
         try:
@@ -246,12 +256,7 @@ def edit(consultation_id: int, comment_id: int):
                 comment, current_user, form.body.data, is_question=form.is_question.data
             )
         except service.DialogueError as error:
-            db.session.rollback()
-            if isinstance(error, service.CommentInvalid):
-                form.body.errors = [*form.body.errors, str(error)]
-            else:
-                add_form_error(form, str(error))
-            status = status_for(error)
+            status = _put_on_form(form, error)
         else:
             db.session.commit()
             flash("Your comment has been updated.", "success")
@@ -294,19 +299,20 @@ def delete(consultation_id: int, comment_id: int):
                 db.session.rollback()
                 add_form_error(form, str(error))
                 status = status_for(error)
+                refusal = str(error)
             else:
                 db.session.commit()
                 flash("The comment has been deleted.", "success")
                 return redirect(service.comment_link(comment))
     elif refusal:
-        status = 401 if not current_user.is_authenticated else 403
+        status = _refusal_status()
     node = service.find_node(service.thread_of(comment, consultation, current_user), comment.id)
     return render_template(
         "dialogue/delete.html",
         consultation=consultation,
         node=node,
         form=form,
-        refusal=refusal if request.method == "GET" else None,
+        refusal=refusal,
     ), status
 
 
