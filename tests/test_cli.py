@@ -53,7 +53,7 @@ def test_seed_demo_makes_one_person_of_each_role_and_prints_their_sign_ins(app, 
     people = db.session.scalar(select(func.count()).select_from(User))
     assert people == len(Role) + len(RESIDENTS) + 25
     for role in Role:
-        assert f"{role.value}@demo.townhall.invalid" in result.output
+        assert f"{role.value}@demo.townhall.example" in result.output
     saved = (tmp_path / "demo-sign-ins.txt").read_text()
     officer_line = next(line for line in saved.splitlines() if line.startswith("officer"))
     password = officer_line.split()[-1]
@@ -62,7 +62,7 @@ def test_seed_demo_makes_one_person_of_each_role_and_prints_their_sign_ins(app, 
     # The printed officer sign-in works.
     from townhall.accounts import service
 
-    assert service.authenticate("officer@demo.townhall.invalid", password).role == Role.OFFICER
+    assert service.authenticate("officer@demo.townhall.example", password).role == Role.OFFICER
 
 
 def test_seed_demo_refuses_a_database_with_people(runner, create_user):
@@ -88,3 +88,19 @@ def test_prepare_migrates_and_seeds_only_when_empty(app, runner, tmp_path):
     assert len(statuses) and db.session.scalar(
         select(func.count()).select_from(Consultation)
     ) == len(CONSULTATIONS)
+
+
+def test_the_printed_demo_officer_signs_in_through_the_form(
+    app, runner, tmp_path, post_form, client
+):
+    """What `make run` promises: the printed officer sign-in works on the sign-in page."""
+    app.instance_path = str(tmp_path)
+    result = runner.invoke(args=["townhall", "prepare"])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.strip().startswith("officer "))
+    _, email, password = line.split()
+    response = post_form("/sign-in", {"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert "Olivia Officer" in home or "Your account" in home
+    assert "New consultation" in client.get("/consultations").get_data(as_text=True)

@@ -22,7 +22,7 @@ from townhall.extensions import db
 
 townhall_cli = AppGroup("townhall", help="Townhall's own commands.")
 
-DEMO_DOMAIN = "demo.townhall.invalid"
+DEMO_DOMAIN = "demo.townhall.example"
 DEMO_PEOPLE = [
     (Role.ADMIN, "Alex Admin"),
     (Role.OFFICER, "Olivia Officer"),

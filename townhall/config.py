@@ -96,7 +96,7 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": env_flag("MAIL_USE_TLS", default=True),
-        "MAIL_FROM": os.environ.get("MAIL_FROM", "Townhall <no-reply@townhall.invalid>"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Townhall <no-reply@townhall.example>"),
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX") or str(Path(instance_path) / "outbox"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

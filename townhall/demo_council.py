@@ -349,7 +349,7 @@ def _residents(rng: random.Random) -> list[User]:
     people = []
     for n, name in enumerate(RESIDENTS, start=1):
         user = User(
-            email=f"resident{n}@demo.townhall.invalid",
+            email=f"resident{n}@demo.townhall.example",
             display_name=name,
             password_hash=password_hash,
             role=Role.STAFF if n % 5 == 0 else Role.CITIZEN,
