@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.accessibility import assert_accessible
@@ -74,19 +75,35 @@ def test_a_citizen_reads_comments_replies_and_reacts(
     replies = page.get_by_role("list", name="Replies to Ned Neighbour")
     assert "Agreed: more desks, please." in replies.inner_text()
 
-    # React: the button says it is pressed, and the count moves; again takes it back.
+    # React: the button says it is pressed and the count moves, in place (dialogue.js);
+    # pressing it again takes it back.
     theirs = comment_article(page, "The study space is full")
     helpful = theirs.get_by_role("button", name=re.compile(r"^Helpful"))
     assert helpful.get_attribute("aria-pressed") == "false"
     helpful.click()
-    theirs = comment_article(page, "The study space is full")
-    helpful = theirs.get_by_role("button", name=re.compile(r"^Helpful"))
-    assert helpful.get_attribute("aria-pressed") == "true"
-    assert helpful.inner_text().split()[-1] == "1"
-    assert "You reacted “Helpful”." in page.get_by_role("main").inner_text()
+    expect(helpful).to_have_attribute("aria-pressed", "true")
+    expect(helpful.locator(".reaction-count")).to_have_text("1")
+    expect(page.get_by_role("status").filter(has_text="You reacted")).to_have_text(
+        "You reacted “Helpful”."
+    )
     assert_accessible(page)
+    helpful.click()
+    expect(helpful).to_have_attribute("aria-pressed", "false")
+    expect(helpful.locator(".reaction-count")).to_have_text("0")
+    page.reload()
+    agree = comment_article(page, "The study space is full").get_by_role(
+        "button", name=re.compile(r"^Agree")
+    )
+    agree.click()
+    expect(agree).to_have_attribute("aria-pressed", "true")
+    page.reload()  # it was saved, not only shown
+    theirs = comment_article(page, "The study space is full")
+    expect(theirs.get_by_role("button", name=re.compile(r"^Agree"))).to_have_attribute(
+        "aria-pressed", "true"
+    )
     # One's own comment has counts, not buttons.
     mine = comment_article(page, "Agreed: more desks")
+    assert mine.count() == 1
     assert mine.get_by_role("button", name=re.compile(r"^Helpful")).count() == 0
 
     # Edit within the window; the history is there for everyone.

@@ -344,6 +344,32 @@ def test_reactions_toggle_on_and_off_and_show_pressed(
     assert db.session.scalar(select(Reaction)) is None
 
 
+def test_reactions_answer_dialogue_js_with_json(
+    client, sign_in, citizen, neighbour, post, post_form, consultation
+):
+    comment = post(citizen, "Helpful?")
+    sign_in(neighbour)
+    url = f"/consultations/{consultation.id}/comments/{comment.id}/reactions"
+    page = f"/consultations/{consultation.id}"
+    json = {"Accept": "application/json"}
+    response = post_form(url, {"kind": "agree"}, token_page=page, headers=json)
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "on": True,
+        "kind": "agree",
+        "count": 1,
+        "message": "You reacted “Agree”.",
+    }
+    response = post_form(url, {"kind": "agree"}, token_page=page, headers=json)
+    assert response.get_json()["on"] is False and response.get_json()["count"] == 0
+    mine = post(neighbour, "My own")
+    own = f"/consultations/{consultation.id}/comments/{mine.id}/reactions"
+    refused = post_form(own, {"kind": "agree"}, token_page=page, headers=json)
+    assert refused.status_code == 403
+    assert refused.get_json() == {"error": "You cannot react to your own comment."}
+    assert 'src="/static/js/dialogue.js"' in text_of(client.get(page))
+
+
 def test_bad_reactions_are_refused_clearly(
     client, sign_in, citizen, neighbour, post, post_form, consultation
 ):

@@ -10,7 +10,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -327,20 +336,29 @@ def react(consultation_id: int, comment_id: int):
     consultation = _consultation_or_404(consultation_id)
     comment = _comment_or_404(consultation, comment_id)
     form = ReactionForm()
+    # dialogue.js asks for JSON to update the button in place; forms get a page.
+    wants_json = request.accept_mimetypes.best == "application/json"
     if not accept(form):
-        return render_error(400, "Choose agree, disagree or helpful.")
+        return _reaction_refused(400, "Choose agree, disagree or helpful.", wants_json)
     kind = ReactionKind(form.kind.data)
     try:
         on = service.toggle_reaction(comment, current_user, kind)
     except service.DialogueError as error:
         db.session.rollback()
-        return render_error(status_for(error), str(error))
+        return _reaction_refused(status_for(error), str(error), wants_json)
     db.session.commit()
-    flash(
-        f"You reacted “{kind.label}”." if on else f"You took back your “{kind.label}”.", "success"
-    )
+    message = f"You reacted “{kind.label}”." if on else f"You took back your “{kind.label}”."
+    if wants_json:
+        return jsonify(on=on, kind=kind.value, count=comment.count_of(kind), message=message)
+    flash(message, "success")
     target = _safe_next(request.form.get("next")) or service.comment_link(comment)
     return redirect(target.split("#")[0] + f"#comment-{comment.id}")
+
+
+def _reaction_refused(status: int, message: str, wants_json: bool):
+    if wants_json:
+        return jsonify(error=message), status
+    return render_error(status, message)
 
 
 @bp.route(
