@@ -376,6 +376,8 @@ def _refresh_answers(root_id: int, now: datetime) -> list[Comment]:
             newly.append(row.id)
         elif row.id not in answered_ids and row.answered_at is not None:
             cleared.append(row.id)
+    if not newly and not cleared:
+        return []
     changed = list(db.session.scalars(select(Comment).where(Comment.id.in_(newly + cleared))))
     for question in changed:
         question.answered_at = now if question.id in newly else None
