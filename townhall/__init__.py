@@ -15,10 +15,13 @@ log = logging.getLogger(__name__)
 
 # Domain modules, each with `init_app(app)`; order is the order of their page sections.
 MODULES = (
+    "townhall.live",  # first: it has no page section, and others publish through it
     "townhall.notifications",
+    "townhall.moderation",  # before the domains: it loads the standards they post under
     "townhall.consultations",
     "townhall.dialogue",
     "townhall.proposals",
+    "townhall.places",
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -81,6 +84,9 @@ def _init_extensions(app: Flask) -> None:
         app,
         async_mode="threading",
         message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        # Processes share events only on the same channel; separate sites sharing
+        # one Redis (or parallel test runs) each use their own.
+        channel=app.config.get("SOCKETIO_CHANNEL") or "flask-socketio",
         # Same origin only: the origin check is the websocket's CSRF protection.
         cors_allowed_origins=None,
     )

@@ -76,6 +76,7 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         "SOCKETIO_MESSAGE_QUEUE": redis_url,
+        "SOCKETIO_CHANNEL": os.environ.get("TOWNHALL_SOCKETIO_CHANNEL") or "townhall",
         "TOWNHALL_HTTPS": https,
         "TOWNHALL_BASE_URL": os.environ.get("TOWNHALL_BASE_URL", "http://127.0.0.1:5000"),
         "TOWNHALL_COUNCIL_NAME": os.environ.get(
@@ -104,6 +105,9 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_PASSWORD_RESET": os.environ.get(
             "TOWNHALL_RATELIMIT_PASSWORD_RESET", "5 per 15 minutes"
         ),
+        "RATELIMIT_FLAG": os.environ.get("TOWNHALL_RATELIMIT_FLAG", "20 per hour"),
+        # The council's channel standards (TOML); unset means the default that ships.
+        "TOWNHALL_STANDARDS": os.environ.get("TOWNHALL_STANDARDS") or None,
         "EMAIL_VERIFICATION_MAX_AGE": timedelta(days=3),
         "PASSWORD_RESET_MAX_AGE": timedelta(hours=1),
     }

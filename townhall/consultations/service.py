@@ -16,6 +16,7 @@ from sqlalchemy import Select, case, delete, func, or_, select
 
 from townhall.accounts.models import User
 from townhall.accounts.permissions import Permission, has_permission
+from townhall.consultations import events as live
 from townhall.consultations.models import (
     AREA_NAME_MAX,
     PUBLISHED_STATUSES,
@@ -264,6 +265,7 @@ def open_consultation(consultation: Consultation, now: datetime | None = None) -
     consultation.status = Status.OPEN
     consultation.opens_at = now
     consultation.opened_at = now
+    live.publish_status(consultation, "consultation_opened", "This consultation is now open.")
     return consultation
 
 
@@ -278,6 +280,7 @@ def close_consultation(consultation: Consultation, now: datetime | None = None) 
         NotificationKind.CONSULTATION_CLOSED,
         f"“{consultation.title}” has closed. Thank you for taking part.",
     )
+    live.publish_status(consultation, "consultation_closed", "This consultation has closed.")
     return consultation
 
 
@@ -333,6 +336,7 @@ def publish_outcome(
     outcome.published_at = utcnow()
     consultation.status = Status.OUTCOME_PUBLISHED
     db.session.flush()
+    live.publish_status(consultation, "outcome_published", "The council has published the outcome.")
     if first:
         _tell_followers(
             consultation,
@@ -360,6 +364,7 @@ def apply_schedule(now: datetime | None = None) -> tuple[int, int]:
     for consultation in due_to_open:
         consultation.status = Status.OPEN
         consultation.opened_at = consultation.opens_at
+        live.publish_status(consultation, "consultation_opened", "This consultation is now open.")
         opened += 1
     due_to_close = db.session.scalars(
         select(Consultation)
@@ -373,6 +378,7 @@ def apply_schedule(now: datetime | None = None) -> tuple[int, int]:
             NotificationKind.CONSULTATION_CLOSED,
             f"“{consultation.title}” has closed. Thank you for taking part.",
         )
+        live.publish_status(consultation, "consultation_closed", "This consultation has closed.")
         closed += 1
     db.session.flush()
     return opened, closed
@@ -512,6 +518,7 @@ def post_announcement(
         announcement_body=body,
         exclude=author.id,
     )
+    live.publish_announcement(announcement)
     return announcement
 
 
