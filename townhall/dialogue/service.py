@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from townhall.accounts.models import User
 from townhall.consultations.models import Consultation
 from townhall.database import utcnow
-from townhall.dialogue import permissions
+from townhall.dialogue import events, permissions
 from townhall.dialogue.models import Comment, CommentRevision, Reaction, ReactionKind
 from townhall.extensions import db
 from townhall.links import link_to
@@ -220,6 +220,7 @@ def post_comment(
     told = {author.id, *(q.author_id for q in answered)}
     if parent is not None and parent.author_id is not None and parent.author_id not in told:
         _tell_parent_author(parent, comment, consultation, author)
+    events.publish_comment("comment_posted", comment)
     return comment
 
 
@@ -263,6 +264,7 @@ def edit_comment(
         comment.answered_at = None
         db.session.flush()
         _refresh_answers(comment.thread_id, now)
+    events.publish_comment("comment_edited", comment)
     return comment
 
 
@@ -279,6 +281,7 @@ def delete_comment(comment: Comment, by: User, *, now: datetime | None = None) -
     if comment.is_official or comment.is_question:
         # A deleted official response no longer answers; a deleted question is not owed one.
         _refresh_answers(comment.thread_id, now)
+    events.publish_comment("comment_deleted", comment)
     return comment
 
 
@@ -301,6 +304,7 @@ def set_official(
     db.session.flush()
     answered = _refresh_answers(comment.thread_id, now)
     _tell_question_authors(answered, comment, consultation, by)
+    events.publish_comment("comment_edited", comment)
     return comment
 
 
@@ -314,6 +318,7 @@ def toggle_reaction(comment: Comment, user: User, kind: ReactionKind) -> bool:
     """
     consultation = db.session.get_one(Consultation, comment.consultation_id)
     _refuse_unless(permissions.react_refusal(user, comment, consultation), ReactionNotAllowed)
+    events.publish_reactions(comment)  # sent after commit, with the counts as they are then
     count = getattr(Comment, f"{kind.value}_count")
     removed = db.session.execute(
         delete(Reaction).where(
