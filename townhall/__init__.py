@@ -17,11 +17,9 @@ log = logging.getLogger(__name__)
 MODULES = (
     "townhall.live",  # first: it has no page section, and others publish through it
     "townhall.notifications",
-    "townhall.moderation",  # before the domains: it loads the standards they post under
     "townhall.consultations",
     "townhall.dialogue",
     "townhall.proposals",
-    "townhall.places",
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
