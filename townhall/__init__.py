@@ -17,9 +17,13 @@ log = logging.getLogger(__name__)
 MODULES = (
     "townhall.live",  # first: it has no page section, and others publish through it
     "townhall.notifications",
+    "townhall.moderation",  # before the domains: it loads the standards they post under
     "townhall.consultations",
     "townhall.dialogue",
     "townhall.proposals",
+    "townhall.places",
+    "townhall.engagement",
+    "townhall.api",  # last: the API is the top floor and uses every module above
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"

@@ -1,0 +1,90 @@
+"""The public JSON API under /api/v1: its OpenAPI 3.1 document is built from the code
+by flask-smorest, served at /api/v1/openapi.json and shown readably at /api/v1/docs.
+
+The API is the top floor: it imports every domain and calls the same services and
+permission checks as the pages; nothing below imports it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+
+from townhall.api.core import PREFIX
+
+API_TITLE = "Townhall API"
+API_VERSION = "1"
+
+
+class TownhallApi(Api):
+    """flask-smorest's Api, leaving the app's HTML error pages alone.
+
+    flask-smorest answers every HTTP error in the app with JSON; here only the API's
+    own blueprints answer with problem+json (see `problems.register_problem_handlers`).
+    """
+
+    def _register_error_handlers(self) -> None:
+        return None
+
+
+def _problem_responses(spec: dict[str, Any]) -> dict[str, Any]:
+    """Document that any operation may answer with a problem (4xx, 5xx) as problem+json."""
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for operations in spec.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            responses = operation.setdefault("responses", {})
+            for code in list(responses):
+                if code != "default" and not code.startswith("2"):
+                    del responses[code]
+            responses["default"] = {
+                "description": "A problem: why the request was refused (RFC 9457)",
+                "content": {"application/problem+json": {"schema": problem}},
+            }
+            if method == "get":
+                responses["304"] = {"description": "Not modified since the ETag you sent"}
+    spec.get("components", {}).pop("responses", None)
+    return spec
+
+
+def init_app(app: Flask) -> None:
+    """Register the API blueprints, the document, the docs and token pages, and commands."""
+    from townhall.api import webhooks  # noqa: F401  (listens for events to send)
+    from townhall.api.cli import api_cli
+    from townhall.api.core import fallback
+    from townhall.api.pages import bp as pages_bp
+    from townhall.api.schemas import ProblemSchema
+    from townhall.api.views import consultations, dialogue, open_data, proposals
+    from townhall.api.views import webhooks as webhook_views
+
+    app.config.setdefault("API_TITLE", API_TITLE)
+    app.config.setdefault("API_VERSION", API_VERSION)
+    app.config.setdefault("OPENAPI_VERSION", "3.1.0")
+    # No OPENAPI_URL_PREFIX: the document is served by `pages.openapi_json`, after
+    # `_problem_responses` has added what every operation may answer.
+    app.config.setdefault("TOWNHALL_API_RATELIMIT", "300 per minute")
+    api = TownhallApi(
+        app,
+        spec_kwargs={
+            "info": {
+                "description": "The council's town hall as JSON. Read the guide at "
+                f"{PREFIX}/docs. Send a personal token as `Authorization: Bearer <token>`."
+            },
+        },
+    )
+    api.spec.components.schema("Problem", schema=ProblemSchema)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for module in (consultations, dialogue, proposals, open_data, webhook_views):
+        api.register_blueprint(module.blp)
+    app.extensions["townhall_api"] = api
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(fallback)
+    app.cli.add_command(api_cli)
+
+
+def openapi_document(app: Flask) -> dict[str, Any]:
+    """The OpenAPI document as served (with every operation's problem responses)."""
+    return _problem_responses(app.extensions["townhall_api"].spec.to_dict())

@@ -1,0 +1,407 @@
+"""The shapes of what the API takes and gives, as marshmallow schemas.
+
+These schemas are the OpenAPI document: flask-smorest turns them into its
+components, so the document cannot drift from what the code checks and returns.
+Input schemas refuse unknown fields (marshmallow's default), so a misspelt field
+is named in a 422 rather than silently ignored.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from townhall.api.models import EVENTS
+from townhall.consultations.models import SUMMARY_MAX, TITLE_MAX, Audience, Phase, Status
+from townhall.dialogue.models import ReactionKind
+from townhall.dialogue.service import BODY_MAX, Sort
+from townhall.proposals.models import Eligibility, Method, ProposalStatus
+
+STATUSES = [s.value for s in Status]
+AUDIENCES = [a.value for a in Audience]
+
+
+def _when(description: str, *, nullable: bool = True) -> fields.AwareDateTime:
+    return fields.AwareDateTime(
+        allow_none=nullable, required=True, metadata={"description": description}
+    )
+
+
+# --- problems and pages ---------------------------------------------------------
+
+
+class ProblemSchema(Schema):
+    """An error, as RFC 9457 problem details."""
+
+    type = fields.String(required=True, metadata={"description": "Link to the kind of problem"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True, metadata={"description": "What went wrong, in words"})
+    instance = fields.String(required=True, metadata={"description": "The path asked for"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": "Where the fault is (json, query, path) and per field what"},
+    )
+
+
+class CursorQuerySchema(Schema):
+    """Where to start: the `next_cursor` of the previous page."""
+
+    cursor = fields.String(
+        validate=validate.Length(max=500),
+        metadata={"description": "Opaque; copy `next_cursor` from the previous page"},
+    )
+
+
+# --- consultations ----------------------------------------------------------------
+
+
+class ConsultationQuerySchema(CursorQuerySchema):
+    """The listing page's filters."""
+
+    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Words to find"})
+    area = fields.Integer(
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "A process or service area id"},
+    )
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    audience = fields.String(validate=validate.OneOf(AUDIENCES))
+
+
+class AreaSchema(Schema):
+    """A process or service area."""
+
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"enum": ["process", "service"]})
+    name = fields.String(required=True)
+
+
+class LocationSchema(Schema):
+    """Where a consultation applies: a circle on the map."""
+
+    latitude = fields.Float(required=True)
+    longitude = fields.Float(required=True)
+    radius_m = fields.Integer(required=True)
+
+
+class ConsultationSchema(Schema):
+    """A consultation."""
+
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    summary = fields.String(required=True)
+    body = fields.String(required=True, metadata={"description": "As written (Markdown)"})
+    body_html = fields.String(required=True, metadata={"description": "Rendered and cleaned"})
+    audience = fields.String(required=True, metadata={"enum": AUDIENCES})
+    status = fields.String(required=True, metadata={"enum": STATUSES})
+    phases = fields.List(fields.String(metadata={"enum": [p.value for p in Phase]}), required=True)
+    process_area = fields.Nested(AreaSchema, required=True)
+    service_area = fields.Nested(AreaSchema, required=True)
+    opens_at = _when("When it opens (or opened)")
+    closes_at = _when("When it closes (or closed)")
+    response_days = fields.Integer(required=True)
+    location = fields.Nested(LocationSchema, allow_none=True, required=True)
+    url = fields.String(required=True, metadata={"description": "The consultation's page"})
+
+
+class ConsultationPageSchema(Schema):
+    """A page of consultations."""
+
+    items = fields.List(fields.Nested(ConsultationSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class ConsultationInputSchema(Schema):
+    """What an officer gives to draft a consultation."""
+
+    title = fields.String(required=True, validate=validate.Length(min=1, max=TITLE_MAX))
+    summary = fields.String(required=True, validate=validate.Length(min=1, max=SUMMARY_MAX))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
+    process_area_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    service_area_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    audience = fields.String(load_default="public", validate=validate.OneOf(AUDIENCES))
+    opens_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    closes_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    uses_dialogue = fields.Boolean(load_default=True)
+    uses_proposals = fields.Boolean(load_default=False)
+    uses_voting = fields.Boolean(load_default=False)
+    uses_outcome = fields.Boolean(load_default=True)
+    response_days = fields.Integer(load_default=10, validate=validate.Range(min=1, max=60))
+
+
+class TransitionInputSchema(Schema):
+    """A step in a consultation's life."""
+
+    action = fields.String(
+        required=True,
+        validate=validate.OneOf(["schedule", "unschedule", "open", "close", "archive"]),
+    )
+
+
+class AnnouncementSchema(Schema):
+    """An officer's update on a consultation."""
+
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    body_html = fields.String(required=True)
+    created_at = _when("When it was posted", nullable=False)
+
+
+class AnnouncementListSchema(Schema):
+    items = fields.List(fields.Nested(AnnouncementSchema), required=True)
+
+
+class AnnouncementInputSchema(Schema):
+    """A new announcement."""
+
+    title = fields.String(required=True, validate=validate.Length(min=1, max=TITLE_MAX))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
+
+
+class OutcomeSchema(Schema):
+    """What the council decided: "you said, we did"."""
+
+    you_said = fields.String(required=True)
+    decision = fields.String(required=True)
+    reasons = fields.String(required=True)
+    next_steps = fields.String(required=True)
+    body_html = fields.String(required=True)
+    published_at = _when("When it was (last) published", nullable=False)
+
+
+class OutcomeInputSchema(Schema):
+    """The four parts of an outcome."""
+
+    you_said = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
+    decision = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
+    reasons = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
+    next_steps = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
+
+
+# --- dialogue -----------------------------------------------------------------------
+
+
+class CommentQuerySchema(CursorQuerySchema):
+    sort = fields.String(validate=validate.OneOf([s.value for s in Sort]))
+
+
+class CommentSchema(Schema):
+    """A comment with its replies (a whole thread when it is a root)."""
+
+    id = fields.Integer(required=True)
+    parent_id = fields.Integer(allow_none=True, required=True)
+    depth = fields.Integer(required=True)
+    author = fields.String(required=True, metadata={"description": "Display name"})
+    body = fields.String(required=True, metadata={"description": "Empty when deleted"})
+    body_html = fields.String(required=True)
+    is_question = fields.Boolean(required=True)
+    is_official = fields.Boolean(required=True)
+    answered_at = _when("When an official response first answered it")
+    created_at = _when("When it was posted", nullable=False)
+    edited_at = _when("When it was last edited")
+    deleted = fields.Boolean(required=True)
+    reactions = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    replies = fields.List(fields.Nested(lambda: CommentSchema()), required=True)
+
+
+class ThreadPageSchema(Schema):
+    items = fields.List(fields.Nested(CommentSchema), required=True)
+    total_threads = fields.Integer(required=True)
+    total_comments = fields.Integer(required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class CommentInputSchema(Schema):
+    """A new comment, or a reply when `parent_id` is given."""
+
+    body = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
+    parent_id = fields.Integer(
+        allow_none=True, load_default=None, validate=validate.Range(min=1, max=2**31 - 1)
+    )
+    is_question = fields.Boolean(load_default=False)
+    official = fields.Boolean(
+        load_default=False, metadata={"description": "An officer's official response"}
+    )
+
+
+class ReactionInputSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in ReactionKind]))
+
+
+class ReactionResultSchema(Schema):
+    kind = fields.String(required=True)
+    on = fields.Boolean(required=True, metadata={"description": "Whether your reaction is on"})
+    count = fields.Integer(required=True)
+
+
+# --- proposals and votes -----------------------------------------------------------
+
+
+class ProposalSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    body_html = fields.String(required=True)
+    cost = fields.Integer(allow_none=True, required=True)
+    location = fields.String(allow_none=True, required=True)
+    status = fields.String(required=True, metadata={"enum": [s.value for s in ProposalStatus]})
+    supports = fields.Integer(required=True)
+    created_at = _when("When it was put forward", nullable=False)
+
+
+class ProposalListSchema(Schema):
+    items = fields.List(fields.Nested(ProposalSchema), required=True)
+    support_threshold = fields.Integer(required=True)
+
+
+class SupportResultSchema(Schema):
+    supported = fields.Boolean(required=True)
+    supports = fields.Integer(required=True)
+
+
+class VoteOptionSchema(Schema):
+    id = fields.Integer(required=True)
+    key = fields.String(required=True, metadata={"description": "The option's name in results"})
+    label = fields.String(required=True)
+    proposal_id = fields.Integer(allow_none=True, required=True)
+    cost = fields.Integer(allow_none=True, required=True)
+
+
+class VoteSchema(Schema):
+    """A vote; `result` is the frozen result once closed, or the running tally where shown."""
+
+    id = fields.Integer(required=True)
+    consultation_id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    method = fields.String(required=True, metadata={"enum": [m.value for m in Method]})
+    ballot_shape = fields.String(
+        required=True, metadata={"enum": ["choice", "approve", "scores", "ranking"]}
+    )
+    seats = fields.Integer(required=True)
+    budget = fields.Integer(allow_none=True, required=True)
+    opens_at = _when("When ballots open", nullable=False)
+    closes_at = _when("When ballots close", nullable=False)
+    state = fields.String(required=True, metadata={"enum": ["upcoming", "open", "closed"]})
+    eligibility = fields.String(required=True, metadata={"enum": [e.value for e in Eligibility]})
+    live_tallies = fields.Boolean(required=True)
+    options = fields.List(fields.Nested(VoteOptionSchema), required=True)
+    ballots_cast = fields.Integer(allow_none=True, required=True)
+    winners = fields.List(fields.String(), allow_none=True, required=True)
+    result = fields.Dict(allow_none=True, required=True, metadata={"description": "See docs"})
+
+
+class VoteListSchema(Schema):
+    items = fields.List(fields.Nested(VoteSchema), required=True)
+
+
+class StatedOptionSchema(Schema):
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    cost = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=0))
+
+
+class VoteInputSchema(Schema):
+    """What an officer gives to set up a vote."""
+
+    title = fields.String(required=True, validate=validate.Length(min=1, max=TITLE_MAX))
+    method = fields.String(required=True, validate=validate.OneOf([m.value for m in Method]))
+    opens_at = fields.AwareDateTime(required=True)
+    closes_at = fields.AwareDateTime(required=True)
+    description = fields.String(load_default="", validate=validate.Length(max=20_000))
+    seats = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
+    budget = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1))
+    ballot_within_budget = fields.Boolean(load_default=False)
+    live_tallies = fields.Boolean(load_default=False)
+    eligibility = fields.String(
+        load_default="verified", validate=validate.OneOf([e.value for e in Eligibility])
+    )
+    proposal_ids = fields.List(
+        fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
+        load_default=list,
+        validate=validate.Length(max=50),
+    )
+    stated_options = fields.List(
+        fields.Nested(StatedOptionSchema), load_default=list, validate=validate.Length(max=50)
+    )
+
+
+class BallotInputSchema(Schema):
+    """A ballot: fill the field that matches the vote's `ballot_shape`."""
+
+    ranking = fields.List(
+        fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
+        validate=validate.Length(max=100),
+        metadata={"description": "Option ids, most preferred first"},
+    )
+    approve = fields.List(
+        fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
+        validate=validate.Length(max=100),
+    )
+    scores = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[0-9]{1,10}$")),
+        values=fields.Integer(validate=validate.Range(min=0, max=5)),
+        metadata={"description": "Option id -> score 0 to 5"},
+    )
+    choice = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class ReceiptSchema(Schema):
+    receipt = fields.String(required=True, metadata={"description": "Shown once: keep it"})
+    changed = fields.Boolean(required=True, metadata={"description": "Replaced an earlier one"})
+
+
+# --- who am I, webhooks ---------------------------------------------------------------
+
+
+class MeSchema(Schema):
+    id = fields.Integer(required=True)
+    display_name = fields.String(required=True)
+    role = fields.String(required=True)
+    scopes = fields.List(fields.String(), required=True)
+
+
+class WebhookInputSchema(Schema):
+    url = fields.Url(
+        required=True,
+        schemes={"http", "https"},
+        require_tld=False,
+        validate=validate.Length(max=500),
+    )
+    events = fields.List(
+        fields.String(validate=validate.OneOf(sorted(EVENTS))),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+
+
+class WebhookSchema(Schema):
+    id = fields.Integer(required=True)
+    url = fields.String(required=True)
+    events = fields.List(fields.String(), required=True)
+    created_at = _when("When it was registered", nullable=False)
+    disabled = fields.Boolean(required=True)
+
+
+class WebhookCreatedSchema(WebhookSchema):
+    secret = fields.String(required=True, metadata={"description": "Shown once: signs bodies"})
+
+
+class WebhookListSchema(Schema):
+    items = fields.List(fields.Nested(WebhookSchema), required=True)
+
+
+class DeliverySchema(Schema):
+    id = fields.Integer(required=True)
+    event = fields.String(required=True)
+    created_at = _when("When the event happened", nullable=False)
+    attempts = fields.Integer(required=True)
+    next_attempt_at = _when("When it will be tried again")
+    last_attempt_at = _when("When it was last tried")
+    response_status = fields.Integer(allow_none=True, required=True)
+    response_body = fields.String(allow_none=True, required=True)
+    delivered_at = _when("When the receiver accepted it")
+    failed_at = _when("When retries ran out")
+
+
+class DeliveryListSchema(Schema):
+    items = fields.List(fields.Nested(DeliverySchema), required=True)
