@@ -22,6 +22,7 @@ MODULES = (
     "townhall.dialogue",
     "townhall.proposals",
     "townhall.places",
+    "townhall.places",
     "townhall.engagement",
     "townhall.api",  # last: the API is the top floor and uses every module above
 )

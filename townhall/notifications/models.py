@@ -23,6 +23,8 @@ class NotificationKind(enum.StrEnum):
     CONSULTATION_CLOSED = "consultation_closed"
     OUTCOME = "outcome"
     MODERATION = "moderation"
+    AREA_ALERT = "area_alert"
+    STAFF_TASK = "staff_task"
 
 
 EMAIL_BY_DEFAULT = {
@@ -33,6 +35,8 @@ EMAIL_BY_DEFAULT = {
     NotificationKind.CONSULTATION_CLOSED: False,
     NotificationKind.OUTCOME: True,
     NotificationKind.MODERATION: True,
+    NotificationKind.AREA_ALERT: True,
+    NotificationKind.STAFF_TASK: True,
 }
 
 

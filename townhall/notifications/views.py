@@ -22,6 +22,8 @@ PREFERENCE_LABELS = {
     NotificationKind.CONSULTATION_CLOSED: "Consultations I follow closing",
     NotificationKind.OUTCOME: "Outcomes of consultations I follow",
     NotificationKind.MODERATION: "Moderation decisions about my posts",
+    NotificationKind.AREA_ALERT: "Things opening in my areas of interest (how often: see Places)",
+    NotificationKind.STAFF_TASK: "Tasks for me at council places",
 }
 
 

@@ -1,0 +1,148 @@
+"""Forms for places, tasks, areas of interest and alert settings."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from townhall.places.models import (
+    ADDRESS_MAX,
+    HOURS_MAX,
+    LABEL_MAX,
+    NAME_MAX,
+    NOTE_MAX,
+    TASK_TITLE_MAX,
+    EmailFrequency,
+    PlaceKind,
+)
+
+LATITUDE = [InputRequired("Give a latitude."), NumberRange(-90, 90, "Between -90 and 90.")]
+LONGITUDE = [InputRequired("Give a longitude."), NumberRange(-180, 180, "Between -180 and 180.")]
+
+
+class PlaceForm(FlaskForm):
+    """An officer's description of a place."""
+
+    name = StringField(
+        "Name", validators=[DataRequired("Give the place a name."), Length(max=NAME_MAX)]
+    )
+    kind = SelectField("Kind of place", choices=[SelectChoice(k.value, k.label) for k in PlaceKind])
+    address = StringField(
+        "Address", validators=[DataRequired("Give its address."), Length(max=ADDRESS_MAX)]
+    )
+    latitude = FloatField(
+        "Latitude", description="Decimal degrees, such as 51.5072.", validators=LATITUDE
+    )
+    longitude = FloatField(
+        "Longitude", description="Decimal degrees, such as -0.1276.", validators=LONGITUDE
+    )
+    opening_hours = TextAreaField("Opening hours", validators=[Optional(), Length(max=HOURS_MAX)])
+    service_area_id = SelectField("Service area", coerce=int, validators=[Optional()])
+
+
+class LinkConsultationForm(FlaskForm):
+    """Show a consultation at a place."""
+
+    consultation_id = SelectField("Consultation", coerce=int)
+
+
+class CheckInForm(FlaskForm):
+    """The check-in button; the browser fills in its position only when the person shares it."""
+
+    latitude = HiddenField()
+    longitude = HiddenField()
+
+
+class TaskForm(FlaskForm):
+    """An officer's task for staff at a place."""
+
+    place_id = SelectField("Place", coerce=int, validators=[InputRequired("Choose a place.")])
+    title = StringField(
+        "Task", validators=[DataRequired("Say what needs doing."), Length(max=TASK_TITLE_MAX)]
+    )
+    details = TextAreaField("Details", validators=[Optional(), Length(max=2000)])
+    assignee_id = SelectField("For", coerce=int, description="One person, or any member of staff.")
+    due_at = DateTimeLocalField(
+        "Due", description="UK time.", validators=[InputRequired("Give a due date and time.")]
+    )
+
+
+class TaskActionForm(FlaskForm):
+    """Accept, complete or hand back a task, with a note."""
+
+    note = TextAreaField("Note", validators=[Optional(), Length(max=NOTE_MAX)])
+
+
+class AreaForm(FlaskForm):
+    """A point and radius to hear about."""
+
+    label = StringField("Name for this area", validators=[Optional(), Length(max=LABEL_MAX)])
+    latitude = FloatField("Latitude", validators=LATITUDE)
+    longitude = FloatField("Longitude", validators=LONGITUDE)
+    radius_m = IntegerField(
+        "Radius in metres",
+        description="From 1 metre to 50,000 metres (50 km).",
+        validators=[
+            InputRequired("Give a radius in metres."),
+            NumberRange(1, 50_000, "The radius must be from 1 to 50,000 metres."),
+        ],
+    )
+
+
+class PlaceAreaForm(FlaskForm):
+    """A place to hear about."""
+
+    place_id = SelectField("Place", coerce=int)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Checkboxes for a multiple choice."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class TopicsForm(FlaskForm):
+    """The process and service areas a person wants to hear about."""
+
+    topics = MultiCheckboxField("Topics", coerce=int)
+
+
+class AlertSettingsForm(FlaskForm):
+    """How often email comes, and quiet hours."""
+
+    email_frequency = SelectField(
+        "Email me",
+        choices=[
+            SelectChoice(EmailFrequency.IMMEDIATE.value, "Straight away"),
+            SelectChoice(EmailFrequency.DAILY.value, "Once a day, in a digest"),
+            SelectChoice(EmailFrequency.WEEKLY.value, "Once a week, in a digest"),
+            SelectChoice(EmailFrequency.NEVER.value, "Never"),
+        ],
+    )
+    quiet_start = SelectField("Quiet hours from", coerce=str)
+    quiet_end = SelectField("Quiet hours until", coerce=str)
+
+
+class ConfirmForm(FlaskForm):
+    """A button that carries the CSRF token."""
+
+
+class DeleteAccountForm(FlaskForm):
+    """Confirm account deletion by typing a word."""
+
+    confirm = StringField(
+        'Type "delete" to confirm', validators=[DataRequired("Type delete to confirm.")]
+    )
