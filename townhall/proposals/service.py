@@ -7,9 +7,10 @@ Functions take and return model objects, flush but never commit, and raise a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from townhall.accounts.models import User
 from townhall.consultations.models import Consultation
@@ -32,6 +33,19 @@ from townhall.proposals.permissions import Action, refusal
 
 MAX_COST = 1_000_000_000
 MAX_THRESHOLD = 1_000_000
+
+
+def insert_once(model: Any, **values: Any) -> bool:
+    """Insert a row unless a unique constraint already holds one like it; say whether it did.
+
+    INSERT ... ON CONFLICT DO NOTHING rather than a savepoint: on SQLite (pysqlite
+    starts transactions lazily) a savepoint opened before any write is the
+    transaction itself, and releasing it would commit everything so far.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1
 
 
 # --- settings ------------------------------------------------------------------
@@ -213,10 +227,7 @@ def support_proposal(proposal: Proposal, user: User) -> bool:
     support. The count is bumped in SQL so concurrent supports all count.
     """
     _check_supportable(proposal, user)
-    try:
-        with db.session.begin_nested():
-            db.session.add(Support(proposal_id=proposal.id, user_id=user.id))
-    except IntegrityError:
+    if not insert_once(Support, proposal_id=proposal.id, user_id=user.id, created_at=utcnow()):
         return False
     _bump(proposal, +1)
     _shortlist_if_due(proposal)

@@ -23,7 +23,6 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 
 from townhall.accounts.models import User
 from townhall.consultations.models import Consultation
@@ -54,6 +53,7 @@ from townhall.proposals.models import (
     VoteOption,
 )
 from townhall.proposals.permissions import Action, eligibility_refusal, refusal
+from townhall.proposals.service import insert_once
 from townhall.voting import (
     ApprovalBallot,
     ChoiceBallot,
@@ -300,7 +300,11 @@ def ballot_refusal(vote: Vote, user: Any, now: datetime | None = None) -> Propos
     reason = refusal(user, Action.VOTE, vote.consultation)
     if reason:
         return NotEligible(reason)
-    home = db.session.get(HomeLocation, user.id)
+    home = (
+        db.session.get(HomeLocation, user.id)
+        if vote.eligibility is Eligibility.AREA_RESIDENTS
+        else None
+    )
     reason = eligibility_refusal(user, vote, home, vote.consultation)
     if reason:
         return NotEligible(reason)
@@ -386,26 +390,22 @@ def cast_ballot(
         raise error
     marks = read_marks(vote, given)
     code = _new_receipt_code()
-    ballot = db.session.scalar(
-        select(Ballot).where(Ballot.vote_id == vote.id, Ballot.voter_id == voter.id)
+    receipt_hash = _receipt_hash(code)
+    # The unique constraint settles two first ballots sent at once: one inserts.
+    changed = not insert_once(
+        Ballot,
+        vote_id=vote.id,
+        voter_id=voter.id,
+        receipt_hash=receipt_hash,
+        cast_at=now,
+        changed_at=now,
     )
-    changed = ballot is not None
-    if ballot is None:
-        ballot = Ballot(
-            vote_id=vote.id, voter_id=voter.id, receipt_hash=_receipt_hash(code), cast_at=now
-        )
-        try:
-            # The unique constraint settles two first ballots sent at once.
-            with db.session.begin_nested():
-                db.session.add(ballot)
-        except IntegrityError:
-            ballot = db.session.scalars(
-                select(Ballot).where(Ballot.vote_id == vote.id, Ballot.voter_id == voter.id)
-            ).one()
-            changed = True
+    ballot = db.session.scalars(
+        select(Ballot).where(Ballot.vote_id == vote.id, Ballot.voter_id == voter.id)
+    ).one()
     if changed:
         db.session.execute(delete(BallotMark).where(BallotMark.ballot_id == ballot.id))
-        ballot.receipt_hash = _receipt_hash(code)
+        ballot.receipt_hash = receipt_hash
     ballot.changed_at = now
     db.session.add_all(
         BallotMark(ballot_id=ballot.id, option_id=o.id, vote_id=vote.id, rank=r, score=s)
