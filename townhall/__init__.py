@@ -22,7 +22,6 @@ MODULES = (
     "townhall.dialogue",
     "townhall.proposals",
     "townhall.places",
-    "townhall.places",
     "townhall.engagement",
     "townhall.api",  # last: the API is the top floor and uses every module above
 )

@@ -1,0 +1,158 @@
+"""Forms for plans, objectives, channel choices, role assessments, projects and KPIs.
+
+Numbers are read as typed (`DecimalField` for targets) and their kind is checked by
+the service, which knows each indicator's unit: so a target of the wrong kind is
+refused with the same words wherever a KPI is made.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from townhall.accounts.permissions import Role
+from townhall.consultations.models import Area
+from townhall.engagement.kpis import CATALOGUE
+from townhall.engagement.models import SCALE_MAX, SCALE_MIN, TEXT_MAX, TITLE_MAX, Channel
+
+
+class TargetField(DecimalField):
+    """A decimal field that says plainly what it wanted when given something else."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("Give the target as a number, such as 250 or 75.5.") from None
+
+
+SCALE_CHOICES = [
+    SelectChoice(str(n), f"{n} - {word}")
+    for n, word in zip(
+        range(SCALE_MIN, SCALE_MAX + 1),
+        ("very low", "low", "medium", "high", "very high"),
+        strict=True,
+    )
+]
+
+
+def _scale_field(label: str) -> SelectField:
+    return SelectField(
+        label,
+        choices=SCALE_CHOICES,
+        coerce=int,
+        validators=[InputRequired(f"Choose the {label.lower()} from 1 to 5.")],
+    )
+
+
+class PlanForm(FlaskForm):
+    """Start a plan for a process or service area."""
+
+    # The area is checked by the service (it may have been retired since the page
+    # was shown, or the id typed by hand), so the field accepts any whole number.
+    area_id = SelectField(
+        "Area",
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired("Choose the area the plan is for.")],
+    )
+    title = StringField(
+        "Title", validators=[DataRequired("Give the plan a title."), Length(max=TITLE_MAX)]
+    )
+    summary = TextAreaField("Summary (optional)", validators=[Optional(), Length(max=TEXT_MAX)])
+
+    def set_areas(self, areas: list[Area]) -> None:
+        """Offer these areas, grouped by kind in their labels."""
+        self.area_id.choices = [SelectChoice(a.id, f"{a.name} ({a.kind.label})") for a in areas]
+
+
+class ObjectiveForm(FlaskForm):
+    """Add an objective to a plan."""
+
+    text = TextAreaField(
+        "Objective",
+        description="The business objective this serves, such as “fewer missed bin complaints”.",
+        validators=[DataRequired("Write the objective."), Length(max=TEXT_MAX)],
+    )
+    expected_outcome = TextAreaField(
+        "Expected outcome",
+        validators=[DataRequired("Write the expected outcome."), Length(max=TEXT_MAX)],
+    )
+
+
+class ChannelForm(FlaskForm):
+    """Choose a channel for an objective, with a reason."""
+
+    channel = SelectField(
+        "Channel",
+        choices=[SelectChoice(c.value, c.label) for c in Channel],
+        validators=[DataRequired("Choose a channel.")],
+    )
+    reason = TextAreaField(
+        "Why this channel",
+        validators=[
+            DataRequired("Say why this channel serves the objective."),
+            Length(max=TEXT_MAX),
+        ],
+    )
+
+
+class RoleForm(FlaskForm):
+    """Assess one role's cost, benefit and risk."""
+
+    role = SelectField(
+        "Role",
+        choices=[SelectChoice(r.value, r.label) for r in Role],
+        validators=[DataRequired("Choose a role.")],
+    )
+    cost = _scale_field("Cost")
+    benefit = _scale_field("Benefit")
+    risk = _scale_field("Risk")
+    notes = TextAreaField("Notes (optional)", validators=[Optional(), Length(max=TEXT_MAX)])
+
+
+class ProjectForm(FlaskForm):
+    """Add a project to the portfolio."""
+
+    title = StringField(
+        "Project", validators=[DataRequired("Give the project a title."), Length(max=TITLE_MAX)]
+    )
+    consultation_id = IntegerField(
+        "Consultation number (optional)",
+        description="The consultation this project is, if it exists yet.",
+        validators=[Optional(), NumberRange(min=1, message="Give a consultation number.")],
+    )
+    benefit = _scale_field("Expected benefit")
+    cost = _scale_field("Cost")
+    risk = _scale_field("Risk")
+    notes = TextAreaField("Notes (optional)", validators=[Optional(), Length(max=TEXT_MAX)])
+
+
+class KpiForm(FlaskForm):
+    """Bind an indicator to an objective with a target and a period."""
+
+    indicator = SelectField(
+        "Indicator",
+        choices=[SelectChoice(i.key, i.label) for i in CATALOGUE.values()],
+        validators=[DataRequired("Choose an indicator.")],
+    )
+    target = TargetField(
+        "Target",
+        description="A whole number for counts; 0 to 100 for percentages; days for durations.",
+        places=None,
+        validators=[InputRequired("Give a target.")],
+    )
+    period_start = DateField(
+        "Period starts", validators=[InputRequired("Give the first day of the period.")]
+    )
+    period_end = DateField(
+        "Period ends", validators=[InputRequired("Give the last day of the period.")]
+    )
+    consultation_id = IntegerField(
+        "Consultation number (optional)",
+        description="Measure one consultation instead of the plan's whole area.",
+        validators=[Optional(), NumberRange(min=1, message="Give a consultation number.")],
+    )

@@ -1,0 +1,514 @@
+"""The KPI catalogue: every indicator the platform can measure, each one SQL aggregate.
+
+An indicator is a function of a scope (one consultation, one area, or the whole
+council) and a half-open period `[start, end)`; it returns a number, or None when
+there is nothing to measure yet (no questions were due, no vote was held). Each
+function issues a fixed number of queries whatever the size of the council, so the
+council-wide dashboard costs the same number of queries for 10 comments or 100,000.
+
+Indicators name what they count in plain words; `better` says which way is good, so
+a KPI's status (on track, at risk, missed) is derived from its figure and target.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    cast,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+    union,
+    union_all,
+)
+
+from townhall.accounts.models import User
+from townhall.accounts.permissions import Role
+from townhall.consultations.models import Audience, Consultation, Follow, Outcome
+from townhall.database import utcnow
+from townhall.dialogue.models import Comment
+from townhall.extensions import db
+from townhall.notifications.models import Notification, NotificationKind
+from townhall.proposals.models import Ballot, Eligibility, HomeLocation, Proposal, Support, Vote
+
+# Roles counted as residents reached: the people a council engages, not its own runners.
+RESIDENT_ROLES = (Role.CITIZEN, Role.STAFF)
+STAFF_ROLES = (Role.STAFF, Role.MODERATOR, Role.OFFICER, Role.ADMIN)
+
+
+class Unit(enum.StrEnum):
+    """What an indicator's number is, which also fixes the kind of target it takes."""
+
+    COUNT = "count"  # a whole number of people or things
+    PERCENT = "percent"  # 0 to 100
+    DAYS = "days"  # a duration in days, fractions allowed
+
+    @property
+    def suffix(self) -> str:
+        return {"count": "", "percent": "%", "days": " days"}[self.value]
+
+
+class Better(enum.StrEnum):
+    """Which way an indicator should move."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a figure is about: one consultation, one area, or (neither) the council."""
+
+    consultation_id: int | None = None
+    area_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        """A short stable name, for cache keys and file names."""
+        if self.consultation_id is not None:
+            return f"consultation-{self.consultation_id}"
+        if self.area_id is not None:
+            return f"area-{self.area_id}"
+        return "council"
+
+    def consultation_ids(self) -> Select:
+        """The ids of the consultations in scope, as a subquery-able select."""
+        statement = select(Consultation.id)
+        if self.consultation_id is not None:
+            return statement.where(Consultation.id == self.consultation_id)
+        if self.area_id is not None:
+            return statement.where(
+                or_(
+                    Consultation.process_area_id == self.area_id,
+                    Consultation.service_area_id == self.area_id,
+                )
+            )
+        return statement
+
+    def holds(self, column: ColumnElement) -> ColumnElement[bool]:
+        """A condition: `column` (a consultation id) is in scope."""
+        if self.consultation_id is not None:
+            return column == self.consultation_id
+        if self.area_id is None:
+            return literal(True)
+        return column.in_(self.consultation_ids())
+
+
+Compute = Callable[[Scope, datetime, datetime], float | None]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One entry of the catalogue."""
+
+    key: str
+    label: str
+    description: str
+    unit: Unit
+    better: Better
+    compute: Compute
+    # The domain module the figure comes from, shown beside it.
+    source: str
+    # Whether the figure is a total that grows through the period (so part-way
+    # through, the target is pro-rated) rather than a rate or a duration.
+    cumulative: bool = False
+
+
+CATALOGUE: dict[str, Indicator] = {}
+
+
+def indicator(
+    key: str,
+    label: str,
+    description: str,
+    *,
+    unit: Unit = Unit.COUNT,
+    better: Better = Better.HIGHER,
+    source: str,
+) -> Callable[[Compute], Compute]:
+    """Add the decorated function to the catalogue under `key`."""
+
+    def register(compute: Compute) -> Compute:
+        CATALOGUE[key] = Indicator(
+            key=key,
+            label=label,
+            description=description,
+            unit=unit,
+            better=better,
+            compute=compute,
+            source=source,
+            cumulative=unit is Unit.COUNT,
+        )
+        return compute
+
+    return register
+
+
+def _scalar(statement: Select) -> float | None:
+    value = db.session.scalar(statement)
+    return None if value is None else float(value)
+
+
+def _days_between(later: ColumnElement, earlier: ColumnElement) -> ColumnElement[float]:
+    """The days from `earlier` to `later` as a number, on SQLite or PostgreSQL."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier) / 86400.0
+    return func.julianday(later) - func.julianday(earlier)
+
+
+# --- who took part ----------------------------------------------------------------
+
+
+def contributions(scope: Scope, start: datetime, end: datetime) -> Select:
+    """Every contribution in scope and period as rows of (user_id, at).
+
+    A contribution is a comment or reply, a proposal, a support or a ballot. Deleted
+    comments still count: the person took part.
+    """
+    comments = select(Comment.author_id.label("user_id"), Comment.created_at.label("at")).where(
+        scope.holds(Comment.consultation_id),
+        Comment.created_at >= start,
+        Comment.created_at < end,
+    )
+    proposals = select(Proposal.author_id.label("user_id"), Proposal.created_at.label("at")).where(
+        scope.holds(Proposal.consultation_id),
+        Proposal.created_at >= start,
+        Proposal.created_at < end,
+    )
+    supports = (
+        select(Support.user_id.label("user_id"), Support.created_at.label("at"))
+        .join(Proposal, Proposal.id == Support.proposal_id)
+        .where(
+            scope.holds(Proposal.consultation_id),
+            Support.created_at >= start,
+            Support.created_at < end,
+        )
+    )
+    ballots = (
+        select(Ballot.voter_id.label("user_id"), Ballot.cast_at.label("at"))
+        .join(Vote, Vote.id == Ballot.vote_id)
+        .where(scope.holds(Vote.consultation_id), Ballot.cast_at >= start, Ballot.cast_at < end)
+    )
+    return union_all(comments, proposals, supports, ballots)
+
+
+def _participant_ids(scope: Scope, start: datetime, end: datetime) -> Select:
+    """The distinct people who contributed in scope and period (no NULL authors)."""
+    rows = contributions(scope, start, end).subquery()
+    return select(rows.c.user_id).where(rows.c.user_id.is_not(None)).distinct()
+
+
+@indicator(
+    "participants",
+    "Participants",
+    "People who commented, replied, proposed, supported or voted.",
+    source="dialogue, proposals",
+)
+def participants(scope: Scope, start: datetime, end: datetime) -> float | None:
+    ids = _participant_ids(scope, start, end).subquery()
+    return _scalar(select(func.count()).select_from(ids))
+
+
+@indicator(
+    "residents_reached",
+    "Unique residents reached",
+    "Citizens and staff who took part in, or began following, a consultation.",
+    source="dialogue, proposals, consultations",
+)
+def residents_reached(scope: Scope, start: datetime, end: datetime) -> float | None:
+    followers = select(Follow.user_id).where(
+        scope.holds(Follow.consultation_id), Follow.created_at >= start, Follow.created_at < end
+    )
+    reached = union(_participant_ids(scope, start, end), followers).subquery()
+    return _scalar(
+        select(func.count())
+        .select_from(reached)
+        .join(User, User.id == reached.c.user_id)
+        .where(User.role.in_(RESIDENT_ROLES))
+    )
+
+
+@indicator(
+    "new_participants",
+    "New participants",
+    "Participants whose account was created in the period: people new to the town hall.",
+    source="accounts, dialogue, proposals",
+)
+def new_participants(scope: Scope, start: datetime, end: datetime) -> float | None:
+    ids = _participant_ids(scope, start, end).subquery()
+    return _scalar(
+        select(func.count())
+        .select_from(ids)
+        .join(User, User.id == ids.c.user_id)
+        .where(User.created_at >= start, User.created_at < end)
+    )
+
+
+# --- what was said --------------------------------------------------------------------
+
+
+def _comments(scope: Scope, start: datetime, end: datetime, *, replies: bool) -> float | None:
+    depth = Comment.depth > 0 if replies else Comment.depth == 0
+    return _scalar(
+        select(func.count(Comment.id)).where(
+            scope.holds(Comment.consultation_id),
+            depth,
+            Comment.deleted_at.is_(None),
+            Comment.created_at >= start,
+            Comment.created_at < end,
+        )
+    )
+
+
+@indicator(
+    "comments",
+    "Comments",
+    "Comments that start a thread (not deleted).",
+    source="dialogue",
+)
+def comments(scope: Scope, start: datetime, end: datetime) -> float | None:
+    return _comments(scope, start, end, replies=False)
+
+
+@indicator("replies", "Replies", "Replies within threads (not deleted).", source="dialogue")
+def replies(scope: Scope, start: datetime, end: datetime) -> float | None:
+    return _comments(scope, start, end, replies=True)
+
+
+@indicator("proposals", "Proposals", "Proposals put forward.", source="proposals")
+def proposals(scope: Scope, start: datetime, end: datetime) -> float | None:
+    return _scalar(
+        select(func.count(Proposal.id)).where(
+            scope.holds(Proposal.consultation_id),
+            Proposal.created_at >= start,
+            Proposal.created_at < end,
+        )
+    )
+
+
+@indicator("supports", "Supports", "Supports given to proposals.", source="proposals")
+def supports(scope: Scope, start: datetime, end: datetime) -> float | None:
+    return _scalar(
+        select(func.count(Support.id))
+        .join(Proposal, Proposal.id == Support.proposal_id)
+        .where(
+            scope.holds(Proposal.consultation_id),
+            Support.created_at >= start,
+            Support.created_at < end,
+        )
+    )
+
+
+# --- deciding ---------------------------------------------------------------------------
+
+
+@indicator("ballots_cast", "Ballots cast", "Ballots cast in votes.", source="proposals")
+def ballots_cast(scope: Scope, start: datetime, end: datetime) -> float | None:
+    return _scalar(
+        select(func.count(Ballot.id))
+        .join(Vote, Vote.id == Ballot.vote_id)
+        .where(scope.holds(Vote.consultation_id), Ballot.cast_at >= start, Ballot.cast_at < end)
+    )
+
+
+def eligible_counts() -> tuple[int, int]:
+    """People who may vote today: (everyone verified and active, of whom staff)."""
+    is_staff = User.role.in_(STAFF_ROLES)
+    row = db.session.execute(
+        select(
+            func.count(User.id),
+            func.coalesce(func.sum(cast(is_staff, db.Integer)), 0),
+        ).where(User.email_verified_at.is_not(None), User.disabled_at.is_(None))
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+@indicator(
+    "turnout",
+    "Turnout",
+    "Ballots cast as a share of the people eligible, over votes open in the period.",
+    unit=Unit.PERCENT,
+    source="proposals",
+)
+def turnout(scope: Scope, start: datetime, end: datetime) -> float | None:
+    """Sum of ballots over sum of eligible people, across votes open during the period.
+
+    Eligible people are counted as they are today (verified, active accounts; staff
+    only for staff votes and staff consultations; for area votes, home locations set
+    before the vote opened inside the consultation's radius), since the platform
+    keeps no roll of who was eligible on the day.
+    """
+    from townhall.proposals.permissions import distance_m
+
+    ballots = (
+        select(Ballot.vote_id, func.count(Ballot.id).label("n")).group_by(Ballot.vote_id).subquery()
+    )
+    votes = db.session.execute(
+        select(
+            Vote.id,
+            Vote.eligibility,
+            Vote.opens_at,
+            Consultation.audience,
+            Consultation.latitude,
+            Consultation.longitude,
+            Consultation.radius_m,
+            func.coalesce(ballots.c.n, 0),
+        )
+        .join(Consultation, Consultation.id == Vote.consultation_id)
+        .outerjoin(ballots, ballots.c.vote_id == Vote.id)
+        .where(scope.holds(Vote.consultation_id), Vote.opens_at < end, Vote.closes_at >= start)
+    ).all()
+    if not votes:
+        return None
+    everyone, staff = eligible_counts()
+    homes = None
+    cast_total = eligible_total = 0
+    for _id, eligibility, opens_at, audience, lat, lon, radius, cast_n in votes:
+        if eligibility is Eligibility.AREA_RESIDENTS:
+            if homes is None:  # one query, only when an area vote needs it
+                homes = db.session.execute(
+                    select(HomeLocation.latitude, HomeLocation.longitude, HomeLocation.declared_at)
+                ).all()
+            eligible = sum(
+                1
+                for h_lat, h_lon, declared in homes
+                if lat is not None
+                and lon is not None
+                and radius is not None
+                and declared <= opens_at
+                and distance_m(h_lat, h_lon, lat, lon) <= radius
+            )
+        elif eligibility is Eligibility.STAFF or audience is Audience.STAFF:
+            eligible = staff
+        else:
+            eligible = everyone
+        cast_total += cast_n
+        eligible_total += eligible
+    if eligible_total == 0:
+        return None
+    return round(100.0 * cast_total / eligible_total, 1)
+
+
+# --- answering ----------------------------------------------------------------------------
+
+
+@indicator(
+    "responses_on_time",
+    "Questions answered within the standard",
+    "Questions answered officially by their due date (the consultation's response "
+    "standard), as a share of the questions asked in the period that are answered or due.",
+    unit=Unit.PERCENT,
+    source="dialogue",
+)
+def responses_on_time(scope: Scope, start: datetime, end: datetime) -> float | None:
+    now = utcnow()
+    due = and_(
+        scope.holds(Comment.consultation_id),
+        Comment.is_question.is_(True),
+        Comment.deleted_at.is_(None),
+        Comment.question_due_at.is_not(None),
+        Comment.created_at >= start,
+        Comment.created_at < end,
+        # A question not yet due and not yet answered cannot be judged.
+        or_(Comment.answered_at.is_not(None), Comment.question_due_at <= now),
+    )
+    on_time = cast(
+        and_(Comment.answered_at.is_not(None), Comment.answered_at <= Comment.question_due_at),
+        db.Integer,
+    )
+    row = db.session.execute(select(func.count(Comment.id), func.sum(on_time)).where(due)).one()
+    if not row[0]:
+        return None
+    return round(100.0 * (row[1] or 0) / row[0], 1)
+
+
+@indicator(
+    "response_days",
+    "Average days to an official response",
+    "Days from a question to its first official response, for questions answered in the "
+    "period (calendar days; the standard itself counts working days).",
+    unit=Unit.DAYS,
+    better=Better.LOWER,
+    source="dialogue",
+)
+def response_days(scope: Scope, start: datetime, end: datetime) -> float | None:
+    value = _scalar(
+        select(func.avg(_days_between(Comment.answered_at, Comment.created_at))).where(
+            scope.holds(Comment.consultation_id),
+            Comment.is_question.is_(True),
+            Comment.answered_at >= start,
+            Comment.answered_at < end,
+        )
+    )
+    return None if value is None else round(value, 2)
+
+
+@indicator(
+    "outcome_days",
+    "Longest wait from close to outcome",
+    "For consultations closed in the period that publish an outcome: the most days any "
+    "waited from closing to its outcome (still waiting: days until now).",
+    unit=Unit.DAYS,
+    better=Better.LOWER,
+    source="consultations",
+)
+def outcome_days(scope: Scope, start: datetime, end: datetime) -> float | None:
+    now = utcnow()
+    published = func.coalesce(Outcome.published_at, literal(now, type_=Consultation.closed_at.type))
+    value = _scalar(
+        select(func.max(_days_between(published, Consultation.closed_at)))
+        .select_from(Consultation)
+        .outerjoin(Outcome, Outcome.consultation_id == Consultation.id)
+        .where(
+            scope.holds(Consultation.id),
+            Consultation.uses_outcome.is_(True),
+            Consultation.closed_at >= start,
+            Consultation.closed_at < end,
+        )
+    )
+    return None if value is None else round(max(value, 0.0), 1)
+
+
+# --- reach ------------------------------------------------------------------------------
+
+
+@indicator(
+    "notification_reach",
+    "Notification reach",
+    "Different people sent a notification about a consultation in scope (news, replies, "
+    "answers, outcomes; not moderation decisions).",
+    source="notifications",
+)
+def notification_reach(scope: Scope, start: datetime, end: datetime) -> float | None:
+    in_period = and_(
+        Notification.created_at >= start,
+        Notification.created_at < end,
+        # Being told a moderation decision about one's own post is not being reached.
+        Notification.kind != NotificationKind.MODERATION,
+    )
+    if scope.consultation_id is None and scope.area_id is None:
+        return _scalar(select(func.count(distinct(Notification.user_id))).where(in_period))
+    # Notifications name their consultation only by link (/consultations/<id>...).
+    page = literal("/consultations/") + cast(Consultation.id, String)
+    about = or_(Notification.link == page, Notification.link.like(page + literal("/%")))
+    return _scalar(
+        select(func.count(distinct(Notification.user_id)))
+        .select_from(Notification)
+        .join(Consultation, about)
+        .where(in_period, scope.holds(Consultation.id))
+    )
+
+
+def compute(key: str, scope: Scope, start: datetime, end: datetime) -> float | None:
+    """The figure of indicator `key` for `scope` over `[start, end)`."""
+    return CATALOGUE[key].compute(scope, start, end)

@@ -1,0 +1,133 @@
+"""The stage map: for each of the council's areas, the stage of social technology it
+has reached, derived from what its consultations have actually used, for internal
+(staff) and external (public) delivery separately.
+
+| stage | evidence in an area's consultations |
+| --- | --- |
+| 1 not started | nothing yet |
+| 2 one-way communication | an announcement |
+| 3 dialogue and conversation | an official response in the dialogue |
+| 4 collective decision making | a vote in a consultation that has published its outcome |
+| 5 check-in | a check-in at a public place (when the places module records them) |
+| 6 push notification | a nearby notification (when the places module sends them) |
+
+An area is at the highest stage it has evidence for. The map costs one query per
+kind of evidence, whatever the number of areas and consultations.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, exists, select
+
+from townhall.consultations.models import Announcement, Area, Audience, Consultation, Outcome
+from townhall.dialogue.models import Comment
+from townhall.extensions import db
+from townhall.proposals.models import Vote
+
+
+class Stage(enum.IntEnum):
+    """The stages a council goes through with social technology."""
+
+    NOT_STARTED = 1
+    ONE_WAY = 2
+    DIALOGUE = 3
+    COLLECTIVE = 4
+    CHECK_IN = 5
+    PUSH = 6
+
+    @property
+    def label(self) -> str:
+        return {
+            1: "Not started",
+            2: "One-way communication",
+            3: "Dialogue and conversation",
+            4: "Collective decision making",
+            5: "Check-in",
+            6: "Push notification",
+        }[int(self)]
+
+    @property
+    def css(self) -> str:
+        """A class name for the stage's colour on the map."""
+        return f"stage-{int(self)}"
+
+
+# Each stage above "not started" with a condition on Consultation that is true when
+# the consultation shows that stage's evidence.
+def _evidence() -> list[tuple[Stage, Callable[[], object]]]:
+    return [
+        (Stage.ONE_WAY, lambda: exists().where(Announcement.consultation_id == Consultation.id)),
+        (
+            Stage.DIALOGUE,
+            lambda: exists().where(
+                Comment.consultation_id == Consultation.id,
+                Comment.is_official.is_(True),
+                Comment.deleted_at.is_(None),
+            ),
+        ),
+        (
+            Stage.COLLECTIVE,
+            lambda: (
+                exists()
+                .where(Vote.consultation_id == Consultation.id)
+                .where(exists().where(Outcome.consultation_id == Consultation.id))
+            ),
+        ),
+    ]
+
+
+# Further evidence registered by modules that land later (places: check-ins, push).
+EXTRA_EVIDENCE: list[tuple[Stage, Callable[[], object]]] = []
+
+
+@dataclass
+class AreaStage:
+    """One area's stage for each kind of delivery, with the evidence found."""
+
+    area: Area
+    internal: Stage = Stage.NOT_STARTED
+    external: Stage = Stage.NOT_STARTED
+    evidence: dict[Audience, set[Stage]] = field(
+        default_factory=lambda: {Audience.STAFF: set(), Audience.PUBLIC: set()}
+    )
+
+
+def _areas_showing(condition: object) -> Select:
+    return (
+        select(Consultation.process_area_id, Consultation.service_area_id, Consultation.audience)
+        .where(condition)  # type: ignore[arg-type]
+        .distinct()
+    )
+
+
+def stage_map() -> list[AreaStage]:
+    """Every live area with its internal and external stage, process areas first."""
+    areas = db.session.scalars(
+        select(Area).where(Area.retired_at.is_(None)).order_by(Area.kind, Area.name)
+    ).all()
+    by_id = {area.id: AreaStage(area=area) for area in areas}
+    for stage, condition in _evidence() + EXTRA_EVIDENCE:
+        for process_id, service_id, audience in db.session.execute(_areas_showing(condition())):
+            for area_id in (process_id, service_id):
+                entry = by_id.get(area_id)
+                if entry is None:
+                    continue  # a retired area
+                entry.evidence[audience].add(stage)
+                if audience is Audience.STAFF:
+                    entry.internal = max(entry.internal, stage)
+                else:
+                    entry.external = max(entry.external, stage)
+    return list(by_id.values())
+
+
+def stage_counts(entries: list[AreaStage]) -> dict[str, dict[Stage, int]]:
+    """How many areas are at each stage, for internal and external delivery."""
+    counts = {"internal": dict.fromkeys(Stage, 0), "external": dict.fromkeys(Stage, 0)}
+    for entry in entries:
+        counts["internal"][entry.internal] += 1
+        counts["external"][entry.external] += 1
+    return counts
