@@ -33,6 +33,9 @@ class Scene:
       c4 support it. A yes-or-no vote: c1 and c4 vote. s1 (staff) follows A; the
       officer posts an announcement (s1 is told), c1 is told of the reply and of
       the official answer.
+      The Central Library is linked to A: c1 and c2 check in there today, and 3
+      older check-ins remain as yesterday's daily count. c4 gets a nearby
+      notification (area alert) about A.
       c3's account is 100 days old; every other account is new.
     Consultation B (open, other areas): c4 comments once.
     Consultation C (same areas as A): closed 4 days ago, outcome 1 day later.
@@ -114,12 +117,47 @@ def scene(app, areas, create_user, create_consultation) -> Scene:
     votes.cast_ballot(vote, c1, BallotInput(choice=yes))
     votes.cast_ballot(vote, c4, BallotInput(choice=yes))
 
+    add_place_use(a, [c1, c2], reduced=3, alerted=[c4])
+
     dialogue.post_comment(b, c4, "Weekly, please.")
     db.session.commit()
     today = now.date()
     start = datetime.combine(today - timedelta(days=7), datetime.min.time(), tzinfo=now.tzinfo)
     end = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo)
     return Scene(officer, [c1, c2, c3, c4], s1, a, b, c, start, end)
+
+
+def add_place_use(
+    consultation: Consultation, visitors: list[Any], *, reduced: int = 0, alerted: list[Any] = ()
+) -> None:
+    """Link a library to `consultation`; check `visitors` in; tell `alerted` it is near."""
+    from townhall.notifications.models import Notification, NotificationKind
+    from townhall.places.models import CheckIn, CheckInCount, Place, PlaceConsultation, PlaceKind
+
+    now = utcnow()
+    place = Place(
+        name="Central Library", kind=PlaceKind.LIBRARY, address="1 High Street",
+        latitude=51.5, longitude=-0.1,
+    )  # fmt: skip
+    db.session.add(place)
+    db.session.flush()
+    db.session.add(PlaceConsultation(place_id=place.id, consultation_id=consultation.id))
+    for person in visitors:
+        db.session.add(CheckIn(place_id=place.id, user_id=person.id, created_at=now))
+    if reduced:
+        db.session.add(
+            CheckInCount(place_id=place.id, day=now.date() - timedelta(days=1), count=reduced)
+        )
+    for person in alerted:
+        db.session.add(
+            Notification(
+                user_id=person.id,
+                kind=NotificationKind.AREA_ALERT,
+                text=f"Near you: {consultation.title}",
+                link=f"/consultations/{consultation.id}",
+            )
+        )
+    db.session.flush()
 
 
 def _other(areas: dict[str, Any], kind: str, consultation: Consultation) -> int:

@@ -26,8 +26,10 @@ EXPECTED_A = {
     "response_days": 2.0,  # Q1: asked 3 days ago, answered 1 day ago
     # A has not closed; so there is nothing to measure
     "outcome_days": None,
-    # s1 (the announcement) and c1 (the reply and the official answer)
-    "notification_reach": 2,
+    # s1 (the announcement), c1 (the reply and the official answer), c4 (nearby)
+    "notification_reach": 3,
+    "check_ins": 5,  # c1 and c2 today, and yesterday's count of 3
+    "nearby_reach": 1,  # c4
 }
 
 
@@ -57,6 +59,8 @@ EXPECTED_COUNCIL = {
     "replies": 2,
     "outcome_days": 1.0,
     "ballots_cast": 2,
+    "check_ins": 5,
+    "nearby_reach": 1,
 }
 
 
@@ -69,7 +73,10 @@ def test_an_area_counts_its_consultations_only(scene):
     scope = Scope(area_id=scene.a.process_area_id)
     assert compute("comments", scope, scene.start, scene.end) == 3
     assert compute("outcome_days", scope, scene.start, scene.end) == pytest.approx(1.0, abs=0.05)
+    # The library is linked to A, so it counts for A's areas, not B's.
+    assert compute("check_ins", scope, scene.start, scene.end) == 5
     other = Scope(area_id=scene.b.service_area_id)
+    assert compute("check_ins", other, scene.start, scene.end) == 0
     assert compute("comments", other, scene.start, scene.end) == 1
     assert compute("participants", other, scene.start, scene.end) == 1
 

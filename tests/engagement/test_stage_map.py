@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests.engagement.conftest import add_place_use
 from townhall.accounts.permissions import Role
 from townhall.consultations import service as consultations
 from townhall.database import utcnow
@@ -67,6 +68,13 @@ def test_an_area_climbs_the_stages_as_its_consultations_use_more(
     assert _stages(libraries) == (Stage.COLLECTIVE, Stage.NOT_STARTED)
     # The process area the consultation also belongs to climbs with it.
     assert _stages(areas["Community Consultations"].id)[0] is Stage.COLLECTIVE
+
+    add_place_use(consultation, [create_user()])
+    db.session.commit()
+    assert _stages(libraries) == (Stage.CHECK_IN, Stage.NOT_STARTED)
+    add_place_use(consultation, [], alerted=[create_user()])
+    db.session.commit()
+    assert _stages(libraries) == (Stage.PUSH, Stage.NOT_STARTED)
 
 
 def test_staff_consultations_count_for_internal_delivery(

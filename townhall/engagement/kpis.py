@@ -39,6 +39,7 @@ from townhall.database import utcnow
 from townhall.dialogue.models import Comment
 from townhall.extensions import db
 from townhall.notifications.models import Notification, NotificationKind
+from townhall.places.models import CheckIn, CheckInCount, Place, PlaceConsultation
 from townhall.proposals.models import Ballot, Eligibility, HomeLocation, Proposal, Support, Vote
 
 # Roles counted as residents reached: the people a council engages, not its own runners.
@@ -499,12 +500,78 @@ def notification_reach(scope: Scope, start: datetime, end: datetime) -> float | 
     if scope.consultation_id is None and scope.area_id is None:
         return _scalar(select(func.count(distinct(Notification.user_id))).where(in_period))
     # Notifications name their consultation only by link (/consultations/<id>...).
-    page = literal("/consultations/") + cast(Consultation.id, String)
-    about = or_(Notification.link == page, Notification.link.like(page + literal("/%")))
     return _scalar(
         select(func.count(distinct(Notification.user_id)))
         .select_from(Notification)
-        .join(Consultation, about)
+        .join(Consultation, about_consultation(Notification.link))
+        .where(in_period, scope.holds(Consultation.id))
+    )
+
+
+# --- places: check-ins and nearby notifications (stages 5 and 6) --------------------------
+
+
+def _place_ids(scope: Scope) -> Select | None:
+    """The places in scope, or None for every place (the council).
+
+    A place belongs to a consultation an officer linked to it, and to an area when it
+    serves that area or hosts a consultation of that area.
+    """
+    if scope.consultation_id is None and scope.area_id is None:
+        return None
+    linked = select(PlaceConsultation.place_id).where(
+        scope.holds(PlaceConsultation.consultation_id)
+    )
+    if scope.area_id is None:
+        return linked
+    return union(linked, select(Place.id).where(Place.service_area_id == scope.area_id))
+
+
+@indicator(
+    "check_ins",
+    "Check-ins",
+    "Check-ins at the council's public places (kept ones, and the daily counts that "
+    "remain once old check-ins are reduced).",
+    source="places",
+)
+def check_ins(scope: Scope, start: datetime, end: datetime) -> float | None:
+    places = _place_ids(scope)
+    kept = select(func.count(CheckIn.id)).where(
+        CheckIn.created_at >= start, CheckIn.created_at < end
+    )
+    reduced = select(func.coalesce(func.sum(CheckInCount.count), 0)).where(
+        CheckInCount.day >= start.date(), CheckInCount.day < end.date()
+    )
+    if places is not None:
+        kept = kept.where(CheckIn.place_id.in_(places))
+        reduced = reduced.where(CheckInCount.place_id.in_(places))
+    return _scalar(select(kept.scalar_subquery() + reduced.scalar_subquery()))
+
+
+def about_consultation(link: ColumnElement) -> ColumnElement[bool]:
+    """A condition: a notification `link` points at the correlated consultation's pages."""
+    page = literal("/consultations/") + cast(Consultation.id, String)
+    return or_(link == page, link.like(page + literal("/%")))
+
+
+@indicator(
+    "nearby_reach",
+    "Nearby notification reach",
+    "Different people told of a consultation because it is near an area they saved.",
+    source="places, notifications",
+)
+def nearby_reach(scope: Scope, start: datetime, end: datetime) -> float | None:
+    in_period = and_(
+        Notification.kind == NotificationKind.AREA_ALERT,
+        Notification.created_at >= start,
+        Notification.created_at < end,
+    )
+    if scope.consultation_id is None and scope.area_id is None:
+        return _scalar(select(func.count(distinct(Notification.user_id))).where(in_period))
+    return _scalar(
+        select(func.count(distinct(Notification.user_id)))
+        .select_from(Notification)
+        .join(Consultation, about_consultation(Notification.link))
         .where(in_period, scope.holds(Consultation.id))
     )
 

@@ -8,8 +8,8 @@ has reached, derived from what its consultations have actually used, for interna
 | 2 one-way communication | an announcement |
 | 3 dialogue and conversation | an official response in the dialogue |
 | 4 collective decision making | a vote in a consultation that has published its outcome |
-| 5 check-in | a check-in at a public place (when the places module records them) |
-| 6 push notification | a nearby notification (when the places module sends them) |
+| 5 check-in | a check-in at a public place the consultation is linked to |
+| 6 push notification | a nearby notification (area alert) about the consultation |
 
 An area is at the highest stage it has evidence for. The map costs one query per
 kind of evidence, whatever the number of areas and consultations.
@@ -21,11 +21,14 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, or_, select
 
 from townhall.consultations.models import Announcement, Area, Audience, Consultation, Outcome
 from townhall.dialogue.models import Comment
+from townhall.engagement.kpis import about_consultation
 from townhall.extensions import db
+from townhall.notifications.models import Notification, NotificationKind
+from townhall.places.models import CheckIn, CheckInCount, PlaceConsultation
 from townhall.proposals.models import Vote
 
 
@@ -77,10 +80,30 @@ def _evidence() -> list[tuple[Stage, Callable[[], object]]]:
                 .where(exists().where(Outcome.consultation_id == Consultation.id))
             ),
         ),
+        (
+            Stage.CHECK_IN,
+            lambda: (
+                exists()
+                .where(PlaceConsultation.consultation_id == Consultation.id)
+                .where(
+                    or_(
+                        exists().where(CheckIn.place_id == PlaceConsultation.place_id),
+                        exists().where(CheckInCount.place_id == PlaceConsultation.place_id),
+                    )
+                )
+            ),
+        ),
+        (
+            Stage.PUSH,
+            lambda: exists().where(
+                Notification.kind == NotificationKind.AREA_ALERT,
+                about_consultation(Notification.link),
+            ),
+        ),
     ]
 
 
-# Further evidence registered by modules that land later (places: check-ins, push).
+# Further evidence a later module may add, as (stage, condition on Consultation).
 EXTRA_EVIDENCE: list[tuple[Stage, Callable[[], object]]] = []
 
 
