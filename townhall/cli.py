@@ -19,8 +19,10 @@ from townhall.consultations import service as consultations
 from townhall.database import utcnow
 from townhall.demo_council import seed_demo_council
 from townhall.extensions import db
+from townhall.moderation.cli import audit_cli
 
 townhall_cli = AppGroup("townhall", help="Townhall's own commands.")
+townhall_cli.add_command(audit_cli)
 
 DEMO_DOMAIN = "demo.townhall.example"
 DEMO_PEOPLE = [

@@ -105,6 +105,9 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_PASSWORD_RESET": os.environ.get(
             "TOWNHALL_RATELIMIT_PASSWORD_RESET", "5 per 15 minutes"
         ),
+        "RATELIMIT_FLAG": os.environ.get("TOWNHALL_RATELIMIT_FLAG", "20 per hour"),
+        # The council's channel standards (TOML); unset means the default that ships.
+        "TOWNHALL_STANDARDS": os.environ.get("TOWNHALL_STANDARDS") or None,
         "EMAIL_VERIFICATION_MAX_AGE": timedelta(days=3),
         "PASSWORD_RESET_MAX_AGE": timedelta(hours=1),
     }

@@ -1,0 +1,140 @@
+"""Forms of moderation. Every form carries a CSRF token (Flask-WTF).
+
+Clause choices come from the standards loaded at start-up, so a council's own
+clauses appear without code changes.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from townhall.moderation.models import SanctionKind, Verdict
+from townhall.moderation.service import NOTE_MAX, current_standards
+
+CLAUSE_PROMPT = "Choose the clause of the standards that this breaks."
+
+
+def clause_choices(blank: str | None = "Choose a clause") -> list[tuple[str, str]]:
+    """(number, "number title") for every clause, optionally after a blank choice."""
+    choices = [(c.number, f"{c.number} {c.title}") for c in current_standards().clauses]
+    return ([("", blank)] if blank else []) + choices
+
+
+class FlagForm(FlaskForm):
+    """Flag a post under a clause."""
+
+    clause = SelectField(
+        "Which of the channel standards does it break?",
+        validators=[DataRequired(CLAUSE_PROMPT)],
+    )
+    note = TextAreaField(
+        "Anything a moderator should know (optional)",
+        validators=[
+            Optional(),
+            Length(max=NOTE_MAX, message=f"Use at most {NOTE_MAX} characters."),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.clause.choices = clause_choices()
+
+
+_VERDICTS = [
+    (Verdict.APPROVE.value, "Approve: publish it"),
+    (Verdict.REDACT_APPROVE.value, "Redact the highlighted text, then approve"),
+    (Verdict.REMOVE.value, "Reject, citing a clause"),
+]
+
+
+class DecisionForm(FlaskForm):
+    """A moderator's decision on one queued post."""
+
+    verdict = RadioField(
+        "Decision", choices=_VERDICTS, validators=[InputRequired("Choose a decision.")]
+    )
+    clause = SelectField("Clause (needed to reject)", validators=[Optional()])
+    remove_text = TextAreaField(
+        "Also remove this text when redacting (one phrase a line, optional)",
+        validators=[Optional(), Length(max=NOTE_MAX)],
+    )
+    note = TextAreaField(
+        "Note to the author (optional)", validators=[Optional(), Length(max=NOTE_MAX)]
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.clause.choices = clause_choices("No clause")
+
+
+class BulkForm(FlaskForm):
+    """The same decision on several queued posts."""
+
+    cases = SelectMultipleField(
+        "Posts",
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[DataRequired("Tick at least one post.")],
+        validate_choice=False,
+    )
+    verdict = RadioField(
+        "Decision for the ticked posts",
+        choices=[(Verdict.APPROVE.value, "Approve"), (Verdict.REMOVE.value, "Reject")],
+        validators=[InputRequired("Choose a decision.")],
+    )
+    clause = SelectField("Clause (needed to reject)", validators=[Optional()])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.clause.choices = clause_choices("No clause")
+
+
+class SanctionForm(FlaskForm):
+    """Warn, mute or suspend a person."""
+
+    kind = RadioField(
+        "Sanction",
+        choices=[(k.value, k.label) for k in SanctionKind],
+        validators=[InputRequired("Choose warn, mute or suspend.")],
+    )
+    clause = SelectField("Clause", validators=[DataRequired(CLAUSE_PROMPT)])
+    reason = TextAreaField(
+        "Reason, as the person will read it",
+        validators=[DataRequired("Say why."), Length(max=NOTE_MAX)],
+    )
+    hours = IntegerField(
+        "For how many hours (mute and suspend)",
+        description="For example 24 for a day, 168 for a week.",
+        validators=[Optional(), NumberRange(min=1, max=24 * 365, message="From 1 to 8760 hours.")],
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.clause.choices = clause_choices()
+
+
+class AppealForm(FlaskForm):
+    """Appeal a decision, once."""
+
+    reason = TextAreaField(
+        "Why should the decision change?",
+        validators=[DataRequired("Say why the decision should change."), Length(max=NOTE_MAX)],
+    )
+
+
+class AppealDecisionForm(FlaskForm):
+    """Decide an appeal."""
+
+    outcome = RadioField(
+        "Decision",
+        choices=[("uphold", "Uphold: reverse the decision"), ("dismiss", "Dismiss: it stands")],
+        validators=[InputRequired("Choose uphold or dismiss.")],
+    )
+    answer = TextAreaField(
+        "Your reasons, as the person will read them",
+        validators=[DataRequired("Give your reasons."), Length(max=NOTE_MAX)],
+    )

@@ -1,0 +1,1182 @@
+"""The rules of moderation: holding posts to the standards, flags, the queue, sanctions,
+appeals and the figures officers read.
+
+Functions take explicit arguments (the acting person, model objects, validated
+choices), flush but never commit, write every decision to the audit log in the same
+transaction, and raise a `ModerationError` subclass whose message is written for the
+person concerned and whose `status` is the HTTP status a page answers with.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from townhall.accounts.models import User
+from townhall.accounts.permissions import Permission, has_permission
+from townhall.database import utcnow
+from townhall.extensions import db
+from townhall.links import link_to
+from townhall.moderation import audit
+from townhall.moderation.models import (
+    Appeal,
+    AppealState,
+    CaseState,
+    Flag,
+    ModerationCase,
+    ModerationDecision,
+    Sanction,
+    SanctionKind,
+    Verdict,
+)
+from townhall.moderation.registry import AWAITING_TEXT, ContentKind, get_kind
+from townhall.moderation.standards import (
+    Action,
+    AuthorContext,
+    Clause,
+    Decision,
+    Post,
+    RecentPost,
+    Span,
+    Standards,
+    check_flags,
+    check_post,
+    redact,
+)
+from townhall.notifications.models import NotificationKind
+from townhall.notifications.service import notify
+
+STANDARDS_KEY = "townhall.standards"
+QUEUE_PAGE = 50
+# The longest mute or suspension a moderator can give in one go.
+MAX_SANCTION = timedelta(days=365)
+NOTE_MAX = 2000
+
+
+# --- errors ----------------------------------------------------------------------
+
+
+class ModerationError(Exception):
+    """Something moderation refuses; the message says why, `status` is the HTTP answer."""
+
+    status = 400
+
+
+class ContentRejected(ModerationError):
+    """The rules reject a post: it is not stored, and its author is told the clauses.
+
+    Carries what the caller needs to record the rejection after rolling back the
+    post (see `record_rejection`): the kind, author, text and the decision.
+    """
+
+    status = 422
+
+    def __init__(
+        self,
+        kind: ContentKind,
+        decision: Decision,
+        *,
+        author_id: int | None,
+        text: str,
+        place: tuple[int | None, str | None],
+    ) -> None:
+        self.kind = kind
+        self.decision = decision
+        self.author_id = author_id
+        self.text = text
+        self.place = place
+        first = decision.clauses[0]
+        others = [hit.number for hit in decision.clauses[1:]]
+        message = (
+            f"Your {kind.label} was not posted. It breaks clause {first.number}: {first.title}."
+        )
+        if first.explanation:
+            message += f" {first.explanation}"
+        if others:
+            message += (
+                f" It also breaks clause{'s' if len(others) > 1 else ''} {', '.join(others)}."
+            )
+        message += " Your text is below so you can change it."
+        super().__init__(message)
+
+    @property
+    def clause(self) -> str:
+        """The first clause broken."""
+        return self.decision.clauses[0].number
+
+
+class Restricted(ModerationError):
+    """The author is muted or suspended and cannot post now."""
+
+    status = 403
+
+    def __init__(self, sanction: Sanction) -> None:
+        self.sanction = sanction
+        super().__init__(restriction_message(sanction))
+
+
+class ClauseRequired(ModerationError):
+    """A flag, rejection or sanction must cite a clause of the standards."""
+
+
+class ContentNotFound(ModerationError):
+    """There is no such post (or no such case) to act on."""
+
+    status = 404
+
+
+class FlagRefused(ModerationError):
+    """This person cannot flag this post (their own, already hidden, or flagged before)."""
+
+    status = 409
+
+
+class CaseNotQueued(ModerationError):
+    """The post is not waiting for a moderator (someone decided it already)."""
+
+    status = 409
+
+
+class NotYourDecision(ModerationError):
+    """A moderator cannot decide on their own post, their own appeal, or an appeal
+    against their own decision."""
+
+    status = 403
+
+
+class SanctionInvalid(ModerationError):
+    """The sanction asked for does not make sense (no period, too long, oneself)."""
+
+
+class AppealRefused(ModerationError):
+    """This appeal cannot be made (not yours, nothing to appeal, or appealed already)."""
+
+    status = 409
+
+
+# --- the standards ---------------------------------------------------------------
+
+
+def current_standards() -> Standards:
+    """The standards the app loaded at start-up."""
+    return current_app.extensions[STANDARDS_KEY]
+
+
+def clause_or_error(number: str | None, standards: Standards | None = None) -> Clause:
+    """The clause with this number; raise ClauseRequired when missing or unknown."""
+    standards = standards or current_standards()
+    if not number or not number.strip():
+        raise ClauseRequired("Choose the clause of the standards that this breaks.")
+    try:
+        return standards.clause(number.strip())
+    except KeyError:
+        raise ClauseRequired(f"There is no clause {number.strip()} in the standards.") from None
+
+
+# --- sanctions in force ----------------------------------------------------------
+
+
+def restriction_for(user: User | None, now: datetime | None = None) -> Sanction | None:
+    """The mute or suspension restricting `user` now (a suspension before a mute)."""
+    if user is None or getattr(user, "id", None) is None:
+        return None
+    now = now or utcnow()
+    sanctions = db.session.scalars(
+        select(Sanction).where(
+            Sanction.user_id == user.id,
+            Sanction.kind != SanctionKind.WARN,
+            Sanction.lifted_at.is_(None),
+            Sanction.starts_at <= now,
+            Sanction.ends_at > now,
+        )
+    ).all()
+    if not sanctions:
+        return None
+    return max(sanctions, key=lambda s: (s.kind is SanctionKind.SUSPEND, s.ends_at))
+
+
+def restriction_message(sanction: Sanction) -> str:
+    """Why and until when a person cannot post, in words."""
+    until = _when(sanction.ends_at)
+    what = "suspended" if sanction.kind is SanctionKind.SUSPEND else "muted"
+    return (
+        f"You are {what} until {until} under clause {sanction.clause} of the channel "
+        f"standards: {sanction.reason} You can appeal from your moderation page."
+    )
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "further notice"
+    return f"{moment.day} {moment:%B %Y, %H:%M} UTC"
+
+
+# --- holding a post to the standards ---------------------------------------------
+
+
+def _author_context(
+    author: User | None, standards: Standards, now: datetime, exclude: ModerationCase | None
+) -> AuthorContext:
+    """What the engine needs to know about the author, from moderation's own records."""
+    if author is None:
+        return AuthorContext(role="citizen", approved_posts=0, now=now)
+    approved = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(ModerationCase)
+            .where(
+                ModerationCase.author_id == author.id,
+                ModerationCase.state.in_(
+                    [CaseState.PUBLISHED, CaseState.REVIEW, CaseState.APPROVED]
+                ),
+            )
+        )
+        or 0
+    )
+    recent: list[RecentPost] = []
+    window = standards.history_window
+    if window:
+        statement = select(ModerationCase.original_text, ModerationCase.created_at).where(
+            ModerationCase.author_id == author.id,
+            ModerationCase.created_at >= now - window,
+            ModerationCase.content_id.is_not(None),
+        )
+        if exclude is not None:
+            statement = statement.where(ModerationCase.id != exclude.id)
+        recent = [RecentPost(text, at) for text, at in db.session.execute(statement)]
+    return AuthorContext(
+        role=author.role.value, approved_posts=approved, recent_posts=tuple(recent), now=now
+    )
+
+
+def _matches(decision: Decision) -> list[dict[str, Any]]:
+    return [
+        {"clause": hit.number, "start": span.start, "end": span.end, "text": span.text}
+        for hit in decision.clauses
+        for span in hit.spans
+    ]
+
+
+def _subject(case: ModerationCase) -> str:
+    return f"{case.kind}:{case.content_id if case.content_id is not None else 'unstored'}"
+
+
+def _record(
+    case: ModerationCase,
+    verdict: Verdict,
+    clauses: Sequence[str],
+    *,
+    moderator: User | None = None,
+    note: str = "",
+    now: datetime,
+    extra: dict[str, Any] | None = None,
+) -> ModerationDecision:
+    """Write one decision on a case and its audit entry."""
+    decision = ModerationDecision(
+        case_id=case.id,
+        verdict=verdict,
+        clauses=list(clauses),
+        note=note,
+        moderator_id=moderator.id if moderator else None,
+        created_at=now,
+    )
+    db.session.add(decision)
+    db.session.flush()
+    audit.append(
+        "decision",
+        _subject(case),
+        {
+            "case": case.id,
+            "verdict": verdict.value,
+            "clauses": list(clauses),
+            "state": case.state.value,
+            "author": case.author_id,
+            "note": note,
+            **(extra or {}),
+        },
+        actor_id=moderator.id if moderator else None,
+        now=now,
+    )
+    return decision
+
+
+def _tell_author(case: ModerationCase, text: str, link: str | None = None) -> None:
+    if case.author_id is None:
+        return
+    notify(
+        [case.author_id],
+        NotificationKind.MODERATION,
+        text,
+        link or link_to("moderation.my_moderation"),
+    )
+
+
+def _clause_words(numbers: Iterable[str], standards: Standards) -> str:
+    parts = []
+    for number in numbers:
+        try:
+            parts.append(f"clause {number} ({standards.clause(number).title})")
+        except KeyError:
+            parts.append(f"clause {number}")
+    return "; ".join(parts)
+
+
+def moderate_post(
+    kind_name: str, post: Any, *, is_edit: bool = False, now: datetime | None = None
+) -> ModerationCase:
+    """Hold a new or edited post to the standards and act on the decision.
+
+    The post must be flushed (it has an id). Allow and review publish it as it is;
+    redact publishes it with matches replaced; hold hides it until a moderator
+    decides. Raises Restricted when its author is muted or suspended, and
+    ContentRejected when the rules reject it: the caller rolls back, and may then
+    `record_rejection(error)`.
+    """
+    kind = get_kind(kind_name)
+    now = now or (None if is_edit else kind.posted_at(post)) or utcnow()
+    standards = current_standards()
+    author_id = kind.author_id(post)
+    author = db.session.get(User, author_id) if author_id is not None else None
+    sanction = restriction_for(author, now)
+    if sanction is not None:
+        raise Restricted(sanction)
+    text = kind.text(post)
+    case = find_case(kind_name, post.id) if is_edit else None
+    context = _author_context(author, standards, now, case)
+    decision = check_post(standards, Post(text, kind_name, context))
+    place = kind.place(post)
+    if decision.action is Action.REJECT:
+        raise ContentRejected(kind, decision, author_id=author_id, text=text, place=place)
+
+    state = {
+        Action.ALLOW: CaseState.PUBLISHED,
+        Action.REVIEW: CaseState.REVIEW,
+        Action.REDACT: CaseState.PUBLISHED,
+        Action.HOLD: CaseState.HELD,
+    }[decision.action]
+    if case is None:
+        case = ModerationCase(kind=kind_name, content_id=post.id, created_at=now)
+        db.session.add(case)
+    case.author_id = author_id
+    case.consultation_id, case.consultation_title = place
+    case.original_text = text
+    case.published_text = decision.text
+    case.state = state
+    case.auto_action = decision.action.value
+    case.clauses = decision.clause_numbers
+    case.matches = _matches(decision)
+    case.reasons = [reason for hit in decision.clauses for reason in hit.reasons]
+    case.queued_at = now if state.queued else None
+    case.decided_at = case.decided_by_id = case.decision_clause = None
+    db.session.flush()
+
+    if state is CaseState.HELD:
+        kind.hide(post, AWAITING_TEXT)
+    elif decision.text != text:
+        kind.show(post, decision.text)
+    _record(
+        case,
+        Verdict(decision.action.value),
+        decision.clause_numbers,
+        now=now,
+        extra={"edit": is_edit},
+    )
+
+    words = _clause_words(decision.clause_numbers, standards)
+    link = kind.link(post)
+    if decision.action is Action.HOLD:
+        _tell_author(
+            case,
+            f"Your {kind.label} is awaiting moderation under {words}. "
+            "A moderator will publish it or tell you why not.",
+            link,
+        )
+    elif decision.action is Action.REDACT:
+        _tell_author(
+            case, f"Your {kind.label} was published with some text removed under {words}.", link
+        )
+    elif decision.action is Action.REVIEW:
+        _tell_author(
+            case,
+            f"Your {kind.label} is published; a moderator will look at it under {words}.",
+            link,
+        )
+    db.session.flush()
+    return case
+
+
+def record_rejection(error: ContentRejected, now: datetime | None = None) -> ModerationCase:
+    """Record a post the rules rejected (after the caller rolled the post back).
+
+    The text is kept in the case, not published, so the figures count it and the
+    audit log shows the decision.
+    """
+    now = now or utcnow()
+    decision = error.decision
+    case = ModerationCase(
+        kind=error.kind.name,
+        content_id=None,
+        author_id=error.author_id,
+        consultation_id=error.place[0],
+        consultation_title=error.place[1],
+        original_text=error.text,
+        published_text=decision.text,
+        state=CaseState.REJECTED,
+        auto_action=decision.action.value,
+        clauses=decision.clause_numbers,
+        matches=_matches(decision),
+        reasons=[reason for hit in decision.clauses for reason in hit.reasons],
+        created_at=now,
+    )
+    db.session.add(case)
+    db.session.flush()
+    _record(case, Verdict.REJECT, decision.clause_numbers, now=now)
+    return case
+
+
+def find_case(kind_name: str, content_id: int) -> ModerationCase | None:
+    """The case of a stored post, if it has been held to the standards."""
+    return db.session.scalar(
+        select(ModerationCase).where(
+            ModerationCase.kind == kind_name, ModerationCase.content_id == content_id
+        )
+    )
+
+
+def _case_for(kind: ContentKind, post: Any, now: datetime) -> ModerationCase:
+    """The post's case, opened now for a post made before moderation was switched on."""
+    case = find_case(kind.name, post.id)
+    if case is not None:
+        return case
+    text = kind.text(post)
+    case = ModerationCase(
+        kind=kind.name,
+        content_id=post.id,
+        author_id=kind.author_id(post),
+        original_text=text,
+        published_text=text,
+        state=CaseState.PUBLISHED,
+        auto_action=Action.ALLOW.value,
+        clauses=[],
+        matches=[],
+        reasons=[],
+        created_at=now,
+    )
+    case.consultation_id, case.consultation_title = kind.place(post)
+    db.session.add(case)
+    db.session.flush()
+    return case
+
+
+def load_post(case: ModerationCase) -> Any | None:
+    """The post a case is about, or None when it was never stored or is gone."""
+    if case.content_id is None:
+        return None
+    return get_kind(case.kind).load(case.content_id)
+
+
+# --- community flags -------------------------------------------------------------
+
+
+def flag_post(
+    kind_name: str,
+    content_id: int,
+    flagger: User,
+    clause_number: str | None,
+    note: str = "",
+    *,
+    now: datetime | None = None,
+) -> ModerationCase:
+    """Flag a published post under a clause; enough distinct flaggers hide it.
+
+    The first flag puts the post in the queue for review; at the standards'
+    threshold it is hidden pending a moderator. Raises ClauseRequired,
+    ContentNotFound or FlagRefused (own post, already hidden, flagged before).
+    """
+    now = now or utcnow()
+    standards = current_standards()
+    clause = clause_or_error(clause_number, standards)
+    kind = get_kind(kind_name)
+    post = kind.load(content_id)
+    if post is None:
+        raise ContentNotFound(f"There is no such {kind.label} to flag.")
+    if kind.author_id(post) == flagger.id:
+        raise FlagRefused(f"You cannot flag your own {kind.label}. You can edit or delete it.")
+    case = _case_for(kind, post, now)
+    if not case.state.visible:
+        raise FlagRefused(f"This {kind.label} is already with the moderators.")
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                Flag(
+                    case_id=case.id,
+                    flagger_id=flagger.id,
+                    clause=clause.number,
+                    note=note.strip()[:NOTE_MAX],
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        raise FlagRefused(f"You have already flagged this {kind.label}. Thank you.") from None
+    case.flag_count = (
+        db.session.scalar(select(func.count()).select_from(Flag).where(Flag.case_id == case.id))
+        or 0
+    )
+    hit = check_flags(standards, case.flag_count, kind_name)
+    if hit is not None and hit.action.strictness >= Action.HOLD.strictness:
+        case.state = CaseState.FLAGGED
+        case.queued_at = case.queued_at or now
+        kind.hide(post, AWAITING_TEXT)
+        db.session.flush()
+        flagged = sorted({f.clause for f in flags_of(case)})
+        _record(
+            case,
+            Verdict.FLAGGED,
+            [hit.number, *flagged],
+            now=now,
+            extra={"flaggers": case.flag_count},
+        )
+        _tell_author(
+            case,
+            f"Your {kind.label} is hidden until a moderator has looked at it: "
+            f"{_clause_words([hit.number], standards)}.",
+            kind.link(post),
+        )
+    elif case.state is CaseState.PUBLISHED or case.state is CaseState.APPROVED:
+        # Flagged, not yet hidden: a moderator should still look.
+        case.state = CaseState.REVIEW
+        case.queued_at = now
+    db.session.flush()
+    return case
+
+
+def flags_of(case: ModerationCase) -> list[Flag]:
+    return list(
+        db.session.scalars(select(Flag).where(Flag.case_id == case.id).order_by(Flag.created_at))
+    )
+
+
+# --- the queue -------------------------------------------------------------------
+
+
+@dataclass
+class Segment:
+    """A piece of a post's text, marked when a check matched it."""
+
+    text: str
+    clause: str | None = None
+
+
+@dataclass
+class QueueItem:
+    """A case in the queue, with what a moderator needs to decide it."""
+
+    case: ModerationCase
+    kind: ContentKind
+    link: str | None
+    segments: list[Segment]
+    flags: list[tuple[str, int]] = field(default_factory=list)
+    """(clause, how many people) for each clause the post was flagged under."""
+
+
+def highlight(text: str, matches: Sequence[dict[str, Any]]) -> list[Segment]:
+    """Split `text` into plain and matched pieces (overlapping matches merge)."""
+    segments: list[Segment] = []
+    position = 0
+    for match in sorted(matches, key=lambda m: (m["start"], -m["end"])):
+        start, end = match["start"], match["end"]
+        if end <= position:
+            continue
+        start = max(start, position)
+        if start > position:
+            segments.append(Segment(text[position:start]))
+        segments.append(Segment(text[start:end], match["clause"]))
+        position = end
+    if position < len(text):
+        segments.append(Segment(text[position:]))
+    return segments
+
+
+def queue(page: int = 1, per_page: int = QUEUE_PAGE) -> tuple[list[QueueItem], int]:
+    """Posts waiting for a moderator, oldest first, and how many there are in all.
+
+    Held, flagged and review posts alike; a fixed number of queries per page (the
+    cases, their flags, then one load per post through its kind).
+    """
+    waiting = ModerationCase.state.in_([s for s in CaseState if s.queued])
+    total = db.session.scalar(select(func.count()).select_from(ModerationCase).where(waiting)) or 0
+    cases = list(
+        db.session.scalars(
+            select(ModerationCase)
+            .where(waiting)
+            .order_by(ModerationCase.queued_at.asc(), ModerationCase.id.asc())
+            .limit(per_page)
+            .offset((max(page, 1) - 1) * per_page)
+        )
+    )
+    counts: dict[int, Counter[str]] = {}
+    if cases:
+        for case_id, clause in db.session.execute(
+            select(Flag.case_id, Flag.clause).where(Flag.case_id.in_([c.id for c in cases]))
+        ):
+            counts.setdefault(case_id, Counter())[clause] += 1
+    items = []
+    for case in cases:
+        kind = get_kind(case.kind)
+        post = load_post(case)
+        items.append(
+            QueueItem(
+                case=case,
+                kind=kind,
+                link=kind.link(post) if post is not None else None,
+                segments=highlight(case.original_text, case.matches),
+                flags=sorted(counts.get(case.id, Counter()).items()),
+            )
+        )
+    return items, total
+
+
+def get_case(case_id: int) -> ModerationCase:
+    """The case with this id; raise ContentNotFound."""
+    case = db.session.get(ModerationCase, case_id)
+    if case is None:
+        raise ContentNotFound("There is no such post in moderation.")
+    return case
+
+
+def decide_case(
+    case: ModerationCase,
+    moderator: User,
+    verdict: Verdict,
+    *,
+    clause_number: str | None = None,
+    note: str = "",
+    remove_text: Sequence[str] = (),
+    now: datetime | None = None,
+) -> ModerationDecision:
+    """A moderator's decision on a queued post: approve, redact then approve, or reject.
+
+    Approve publishes the post as the standards would (automatic redactions
+    applied); redact-approve also removes every highlighted match and any
+    `remove_text` the moderator names; remove (reject) takes it down and must cite
+    a clause. Raises CaseNotQueued, NotYourDecision (one's own post),
+    ClauseRequired, or ContentNotFound when the post is gone.
+    """
+    now = now or utcnow()
+    standards = current_standards()
+    if not case.state.queued:
+        raise CaseNotQueued("Someone has already decided on this post.")
+    if case.author_id == moderator.id:
+        raise NotYourDecision("Another moderator must decide on your own post.")
+    if verdict not in (Verdict.APPROVE, Verdict.REDACT_APPROVE, Verdict.REMOVE):
+        raise ModerationError("Choose approve, redact and approve, or reject.")
+    kind = get_kind(case.kind)
+    post = load_post(case)
+    if post is None:
+        raise ContentNotFound(f"The {kind.label} is no longer there.")
+    clauses: list[str]
+    if verdict is Verdict.REMOVE:
+        clause = clause_or_error(clause_number, standards)
+        clauses = [clause.number]
+        case.state = CaseState.REJECTED
+        kind.hide(post, f"Removed by a moderator under clause {clause.number}: {clause.title}.")
+        told = (
+            f"Your {kind.label} was not published: it breaks {_clause_words(clauses, standards)}."
+        )
+    else:
+        text = case.published_text
+        if verdict is Verdict.REDACT_APPROVE:
+            text = redact_text(case.original_text, case.matches, remove_text, standards)
+            case.published_text = text
+        clauses = [clause_or_error(clause_number, standards).number] if clause_number else []
+        clauses = clauses or list(case.clauses)
+        case.state = CaseState.APPROVED
+        kind.show(post, text)
+        if verdict is Verdict.REDACT_APPROVE:
+            told = (
+                f"A moderator published your {kind.label} with some text removed under "
+                f"{_clause_words(clauses, standards)}."
+            )
+        else:
+            told = f"A moderator approved your {kind.label}; it is published."
+    case.decided_at = now
+    case.decided_by_id = moderator.id
+    case.decision_clause = clauses[0] if clauses else None
+    db.session.flush()
+    decision = _record(case, verdict, clauses, moderator=moderator, note=note.strip(), now=now)
+    if note.strip():
+        told += f" The moderator said: {note.strip()}"
+    _tell_author(case, told, kind.link(post) if case.state.visible else None)
+    return decision
+
+
+def redact_text(
+    text: str, matches: Sequence[dict[str, Any]], remove: Sequence[str], standards: Standards
+) -> str:
+    """Replace every match, and every occurrence of each phrase in `remove`, in `text`."""
+    spans = [Span(m["start"], m["end"], m["text"]) for m in matches]
+    lowered = text.lower()
+    for phrase in (p.strip() for p in remove):
+        if not phrase:
+            continue
+        start = lowered.find(phrase.lower())
+        while start != -1:
+            spans.append(Span(start, start + len(phrase), text[start : start + len(phrase)]))
+            start = lowered.find(phrase.lower(), start + len(phrase))
+    replacement = standards.settings.redaction
+    return redact(text, [(span, replacement) for span in spans])
+
+
+@dataclass
+class BulkResult:
+    """What a bulk action did: how many cases it decided, and why others were skipped."""
+
+    decided: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def decide_cases(
+    case_ids: Iterable[int],
+    moderator: User,
+    verdict: Verdict,
+    *,
+    clause_number: str | None = None,
+    now: datetime | None = None,
+) -> BulkResult:
+    """Decide several queued posts the same way; each one that cannot be is skipped.
+
+    A missing clause for a rejection refuses the whole action (ClauseRequired),
+    since it would be missing for every post.
+    """
+    if verdict is Verdict.REMOVE:
+        clause_or_error(clause_number)
+    result = BulkResult()
+    for case_id in sorted(set(case_ids)):
+        try:
+            with db.session.begin_nested():
+                decide_case(
+                    get_case(case_id), moderator, verdict, clause_number=clause_number, now=now
+                )
+        except ModerationError as error:
+            result.skipped.append(f"Post {case_id}: {error}")
+        else:
+            result.decided += 1
+    return result
+
+
+# --- sanctions -------------------------------------------------------------------
+
+
+def sanction_user(
+    user: User,
+    moderator: User,
+    kind: SanctionKind,
+    clause_number: str | None,
+    reason: str,
+    *,
+    hours: int | None = None,
+    case: ModerationCase | None = None,
+    now: datetime | None = None,
+) -> Sanction:
+    """Warn, mute or suspend a person, citing a clause; they are told why and until when.
+
+    Mutes and suspensions need a period of 1 hour to 365 days. Raises
+    ClauseRequired or SanctionInvalid (no reason, no period, oneself, a fellow
+    moderator when not an admin).
+    """
+    now = now or utcnow()
+    clause = clause_or_error(clause_number)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise SanctionInvalid("Say why, in words the person will read.")
+    if user.id == moderator.id:
+        raise SanctionInvalid("You cannot sanction yourself.")
+    if has_permission(user, Permission.MODERATE) and not has_permission(
+        moderator, Permission.MANAGE_USERS
+    ):
+        raise SanctionInvalid("Only an admin can sanction a moderator.")
+    ends_at = None
+    if kind is not SanctionKind.WARN:
+        if not hours or hours < 1:
+            raise SanctionInvalid("Give the period in hours (at least 1).")
+        period = timedelta(hours=hours)
+        if period > MAX_SANCTION:
+            raise SanctionInvalid("A sanction can last at most 365 days.")
+        ends_at = now + period
+    sanction = Sanction(
+        user_id=user.id,
+        kind=kind,
+        clause=clause.number,
+        reason=reason if reason.endswith(".") else reason + ".",
+        starts_at=now,
+        ends_at=ends_at,
+        created_by_id=moderator.id,
+        case_id=case.id if case else None,
+    )
+    db.session.add(sanction)
+    db.session.flush()
+    audit.append(
+        "sanction",
+        f"user:{user.id}",
+        {
+            "sanction": sanction.id,
+            "kind": kind.value,
+            "clause": clause.number,
+            "reason": sanction.reason,
+            "ends_at": ends_at.isoformat() if ends_at else None,
+        },
+        actor_id=moderator.id,
+        now=now,
+    )
+    if kind is SanctionKind.WARN:
+        text = (
+            f"A moderator warned you under clause {clause.number} ({clause.title}): "
+            f"{sanction.reason}"
+        )
+    else:
+        text = restriction_message(sanction)
+    notify([user.id], NotificationKind.MODERATION, text, link_to("moderation.my_moderation"))
+    return sanction
+
+
+# --- appeals ---------------------------------------------------------------------
+
+
+def _appealable(case: ModerationCase) -> bool:
+    """Whether a decision stands against the author that they could contest."""
+    if case.content_id is None:  # rejected unstored: they still have their text
+        return False
+    if case.state is CaseState.REJECTED:
+        return True
+    return case.state.visible and case.published_text != case.original_text
+
+
+def appeal_case(
+    case: ModerationCase, appellant: User, reason: str, *, now: datetime | None = None
+) -> Appeal:
+    """Appeal a decision on one's own post, once. Raises AppealRefused."""
+    now = now or utcnow()
+    if case.author_id != appellant.id:
+        raise AppealRefused("You can only appeal decisions on your own posts.")
+    if not _appealable(case):
+        raise AppealRefused("There is no decision against this post to appeal.")
+    return _appeal(
+        Appeal(case_id=case.id, original_moderator_id=case.decided_by_id),
+        appellant,
+        reason,
+        f"case:{case.id}",
+        now,
+    )
+
+
+def appeal_sanction(
+    sanction: Sanction, appellant: User, reason: str, *, now: datetime | None = None
+) -> Appeal:
+    """Appeal a sanction on oneself, once. Raises AppealRefused."""
+    now = now or utcnow()
+    if sanction.user_id != appellant.id:
+        raise AppealRefused("You can only appeal sanctions on yourself.")
+    if sanction.lifted_at is not None:
+        raise AppealRefused("This sanction has already been lifted.")
+    return _appeal(
+        Appeal(sanction_id=sanction.id, original_moderator_id=sanction.created_by_id),
+        appellant,
+        reason,
+        f"sanction:{sanction.id}",
+        now,
+    )
+
+
+def _appeal(appeal: Appeal, appellant: User, reason: str, subject: str, now: datetime) -> Appeal:
+    reason = (reason or "").strip()
+    if not reason:
+        raise AppealRefused("Say why the decision should change.")
+    appeal.appellant_id = appellant.id
+    appeal.reason = reason[:NOTE_MAX]
+    appeal.created_at = now
+    try:
+        with db.session.begin_nested():
+            db.session.add(appeal)
+    except IntegrityError:
+        raise AppealRefused(
+            "You have already appealed this decision. Each decision can be appealed once."
+        ) from None
+    audit.append(
+        "appeal",
+        subject,
+        {"appeal": appeal.id, "reason": appeal.reason},
+        actor_id=appellant.id,
+        now=now,
+    )
+    return appeal
+
+
+def decide_appeal(
+    appeal: Appeal,
+    moderator: User,
+    uphold: bool,
+    answer: str,
+    *,
+    now: datetime | None = None,
+) -> Appeal:
+    """Decide an appeal: uphold (reverse the decision) or dismiss, with an answer.
+
+    A different moderator from the one who decided must decide, and never the
+    appellant. Raises NotYourDecision, AppealRefused (decided already or no answer).
+    """
+    now = now or utcnow()
+    if appeal.state is not AppealState.PENDING:
+        raise AppealRefused("This appeal has already been decided.")
+    if moderator.id == appeal.appellant_id:
+        raise NotYourDecision("You cannot decide your own appeal: another moderator must.")
+    if appeal.original_moderator_id is not None and moderator.id == appeal.original_moderator_id:
+        raise NotYourDecision(
+            "You made the decision under appeal, so a different moderator must decide it."
+        )
+    answer = (answer or "").strip()
+    if not answer:
+        raise AppealRefused("Give the person your reasons.")
+    appeal.state = AppealState.UPHELD if uphold else AppealState.DISMISSED
+    appeal.decided_at = now
+    appeal.decided_by_id = moderator.id
+    appeal.answer = answer[:NOTE_MAX]
+    link = link_to("moderation.my_moderation")
+    subject: str
+    if appeal.case_id is not None:
+        case = get_case(appeal.case_id)
+        subject = f"case:{case.id}"
+        if uphold:
+            post = load_post(case)
+            if post is not None:
+                get_kind(case.kind).show(post, case.original_text)
+                link = get_kind(case.kind).link(post)
+            case.published_text = case.original_text
+            case.state = CaseState.APPROVED
+            case.decided_at = now
+            case.decided_by_id = moderator.id
+            db.session.flush()
+            _record(
+                case,
+                Verdict.APPROVE,
+                [],
+                moderator=moderator,
+                note=f"appeal upheld: {answer}",
+                now=now,
+            )
+    else:
+        sanction = db.session.get_one(Sanction, appeal.sanction_id)
+        subject = f"sanction:{sanction.id}"
+        if uphold:
+            sanction.lifted_at = now
+    db.session.flush()
+    audit.append(
+        "appeal_decided",
+        subject,
+        {"appeal": appeal.id, "upheld": uphold, "answer": appeal.answer},
+        actor_id=moderator.id,
+        now=now,
+    )
+    outcome = "upheld: the decision is reversed" if uphold else "dismissed: the decision stands"
+    notify(
+        [appeal.appellant_id],
+        NotificationKind.MODERATION,
+        f"Your appeal was {outcome}. {appeal.answer}",
+        link,
+    )
+    return appeal
+
+
+def pending_appeals() -> list[Appeal]:
+    """Appeals waiting for a moderator, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Appeal)
+            .where(Appeal.state == AppealState.PENDING)
+            .order_by(Appeal.created_at.asc(), Appeal.id.asc())
+        )
+    )
+
+
+def get_appeal(appeal_id: int) -> Appeal:
+    """The appeal with this id; raise ContentNotFound."""
+    appeal = db.session.get(Appeal, appeal_id)
+    if appeal is None:
+        raise ContentNotFound("There is no such appeal.")
+    return appeal
+
+
+def get_sanction(sanction_id: int) -> Sanction:
+    """The sanction with this id; raise ContentNotFound."""
+    sanction = db.session.get(Sanction, sanction_id)
+    if sanction is None:
+        raise ContentNotFound("There is no such sanction.")
+    return sanction
+
+
+@dataclass
+class PersonRecord:
+    """What a person sees on their own moderation page."""
+
+    cases: list[tuple[ModerationCase, Appeal | None, bool]]
+    """Their posts with a decision, their appeal if any, and whether they may appeal."""
+    sanctions: list[tuple[Sanction, Appeal | None]]
+    restriction: Sanction | None
+
+
+def person_record(user: User, now: datetime | None = None) -> PersonRecord:
+    """A person's own held, redacted and rejected posts, sanctions and appeals."""
+    now = now or utcnow()
+    cases = list(
+        db.session.scalars(
+            select(ModerationCase)
+            .where(
+                ModerationCase.author_id == user.id,
+                ModerationCase.state != CaseState.PUBLISHED,
+            )
+            .order_by(ModerationCase.created_at.desc())
+            .limit(100)
+        )
+    )
+    redacted = db.session.scalars(
+        select(ModerationCase)
+        .where(
+            ModerationCase.author_id == user.id,
+            ModerationCase.state == CaseState.PUBLISHED,
+            ModerationCase.published_text != ModerationCase.original_text,
+        )
+        .limit(100)
+    ).all()
+    cases = sorted([*cases, *redacted], key=lambda c: c.created_at, reverse=True)
+    appeals = {
+        (a.case_id, a.sanction_id): a
+        for a in db.session.scalars(select(Appeal).where(Appeal.appellant_id == user.id))
+    }
+    sanctions = list(
+        db.session.scalars(
+            select(Sanction).where(Sanction.user_id == user.id).order_by(Sanction.starts_at.desc())
+        )
+    )
+    return PersonRecord(
+        cases=[
+            (c, appeals.get((c.id, None)), _appealable(c) and (c.id, None) not in appeals)
+            for c in cases
+        ],
+        sanctions=[(s, appeals.get((None, s.id))) for s in sanctions],
+        restriction=restriction_for(user, now),
+    )
+
+
+# --- figures for officers --------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """Moderation figures for one consultation, or overall."""
+
+    posts: int
+    by_state: dict[str, int]
+    by_auto_action: dict[str, int]
+    by_clause: list[tuple[str, str, int]]
+    """(clause number, title, posts citing it), most cited first."""
+    by_verdict: dict[str, int]
+    """Moderators' decisions by verdict."""
+    median_minutes: float | None
+    """Median time from entering the queue to a moderator's decision."""
+    appeals: int
+    appeals_decided: int
+    appeals_upheld: int
+
+
+@dataclass
+class ConsultationFigures:
+    """One consultation's row in the figures table."""
+
+    consultation_id: int | None
+    title: str
+    figures: Figures
+
+
+def figures(consultation_id: int | None = None, *, everywhere: bool = True) -> Figures:
+    """Posts by decision and clause, median time to a decision and appeals upheld."""
+    standards = current_standards()
+    where = [] if everywhere else [ModerationCase.consultation_id == consultation_id]
+    cases = db.session.execute(
+        select(
+            ModerationCase.id,
+            ModerationCase.state,
+            ModerationCase.auto_action,
+            ModerationCase.clauses,
+            ModerationCase.decision_clause,
+            ModerationCase.queued_at,
+            ModerationCase.decided_at,
+        ).where(*where)
+    ).all()
+    by_state: Counter[str] = Counter(row.state.value for row in cases)
+    by_action: Counter[str] = Counter(row.auto_action for row in cases)
+    by_clause: Counter[str] = Counter()
+    waits = []
+    for row in cases:
+        cited = set(row.clauses or [])
+        if row.decision_clause:
+            cited.add(row.decision_clause)
+        by_clause.update(cited)
+        if row.queued_at is not None and row.decided_at is not None:
+            waits.append((row.decided_at - row.queued_at).total_seconds() / 60)
+    verdicts = db.session.execute(
+        select(ModerationDecision.verdict, func.count())
+        .join(ModerationCase, ModerationCase.id == ModerationDecision.case_id)
+        .where(ModerationDecision.moderator_id.is_not(None), *where)
+        .group_by(ModerationDecision.verdict)
+    ).all()
+    appeal_rows = db.session.execute(
+        select(Appeal.state, func.count())
+        .join(ModerationCase, ModerationCase.id == Appeal.case_id)
+        .where(*where)
+        .group_by(Appeal.state)
+    ).all()
+    if everywhere:  # appeals against sanctions belong to no consultation
+        appeal_rows = db.session.execute(
+            select(Appeal.state, func.count()).group_by(Appeal.state)
+        ).all()
+    appeal_counts = {state: count for state, count in appeal_rows}
+
+    def title(number: str) -> str:
+        try:
+            return standards.clause(number).title
+        except KeyError:
+            return "(no longer in the standards)"
+
+    return Figures(
+        posts=len(cases),
+        by_state={s.value: by_state.get(s.value, 0) for s in CaseState},
+        by_auto_action={a.value: by_action.get(a.value, 0) for a in Action},
+        by_clause=[(n, title(n), c) for n, c in sorted(by_clause.items(), key=lambda i: -i[1])],
+        by_verdict={v.value: c for v, c in verdicts},
+        median_minutes=statistics.median(waits) if waits else None,
+        appeals=sum(appeal_counts.values()),
+        appeals_decided=appeal_counts.get(AppealState.UPHELD, 0)
+        + appeal_counts.get(AppealState.DISMISSED, 0),
+        appeals_upheld=appeal_counts.get(AppealState.UPHELD, 0),
+    )
+
+
+def figures_by_consultation() -> list[ConsultationFigures]:
+    """Figures for each consultation that has moderated posts, busiest first."""
+    rows = db.session.execute(
+        select(ModerationCase.consultation_id, func.max(ModerationCase.consultation_title))
+        .where(ModerationCase.consultation_id.is_not(None))
+        .group_by(ModerationCase.consultation_id)
+    ).all()
+    result = [
+        ConsultationFigures(cid, title or f"Consultation {cid}", figures(cid, everywhere=False))
+        for cid, title in rows
+    ]
+    return sorted(result, key=lambda r: -r.figures.posts)

@@ -1,0 +1,70 @@
+"""How moderation meets requests it does not own: refusals raised from other modules'
+forms, suspended people, and the helpers templates use to link to flags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, redirect, request, url_for
+from flask_login import current_user
+
+from townhall.errors import render_error
+from townhall.extensions import db
+from townhall.form_handling import refuse
+from townhall.moderation import permissions, service
+from townhall.moderation.models import SanctionKind
+
+# What a suspended person may still reach: why they are suspended, their appeal,
+# the standards, and signing out.
+SUSPENDED_MAY = frozenset(
+    {
+        "static",
+        "moderation.my_moderation",
+        "moderation.appeal_sanction",
+        "moderation.standards",
+        "accounts.sign_out",
+    }
+)
+
+
+def handle_refusal(error: service.ModerationError):
+    """Answer a moderation refusal raised from any view.
+
+    The post is rolled back; a rejection is then recorded (figures, audit) in its own
+    transaction. A form view marked `@keeps_input` is run again with the refusal on
+    its form, so the author sees their text, the clause and why, with a 4xx.
+    """
+    db.session.rollback()
+    if isinstance(error, service.ContentRejected):
+        service.record_rejection(error)
+        db.session.commit()
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is not None and getattr(view, "keeps_input", False) and request.method == "POST":
+        refuse(str(error), error.status)
+        return view(**(request.view_args or {}))
+    return render_error(error.status, str(error))
+
+
+def enforce_suspension() -> Any:
+    """Keep a suspended person to the pages that say why and until when."""
+    if not current_user.is_authenticated or request.endpoint in SUSPENDED_MAY:
+        return None
+    sanction = service.restriction_for(current_user)
+    if sanction is None or sanction.kind is not SanctionKind.SUSPEND:
+        return None
+    if request.method == "GET":
+        return redirect(url_for("moderation.my_moderation"))
+    return render_error(403, service.restriction_message(sanction))
+
+
+def flag_url(kind: str, content_id: int) -> str:
+    """The address of the form to flag a post (for templates)."""
+    return url_for("moderation.flag", kind=kind, content_id=content_id)
+
+
+def template_globals() -> dict[str, Any]:
+    """What every template can use from moderation."""
+    return {
+        "flag_url": flag_url,
+        "moderation_can": lambda action: permissions.can(current_user, action),
+    }
