@@ -90,6 +90,13 @@ def needs(scope: Scope) -> Callable[[F], F]:
             require_scope(scope)
             return view(*args, **kwargs)
 
+        # Say so in the OpenAPI document (flask-smorest reads `_apidoc["manual_doc"]`).
+        apidoc = dict(getattr(wrapped, "_apidoc", {}))
+        manual = dict(apidoc.get("manual_doc", {}))
+        manual["security"] = [{"bearer": []}]
+        manual["description"] = f"Needs a token with the `{scope.value}` scope."
+        apidoc["manual_doc"] = manual
+        wrapped._apidoc = apidoc  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator

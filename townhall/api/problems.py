@@ -146,6 +146,25 @@ def status_for(error: Exception) -> int:
     return 422
 
 
+def _refusal_from_elsewhere(error: Exception, status: int) -> Response:
+    """Answer a refusal raised by a module the API does not list (moderation, places).
+
+    Such errors carry their HTTP `status`. The module's own app-wide handler still
+    runs for what it does besides answering (moderation records a rejected post in
+    its figures and audit log); its HTML answer is replaced by a problem.
+    """
+    handlers = current_app.error_handler_spec[None][None]
+    for cls in type(error).__mro__:
+        if cls is Exception:
+            break
+        handler = handlers.get(cls)
+        if handler is not None:
+            handler(error)
+            break
+    db.session.rollback()
+    return problem_response(status, str(error))
+
+
 def register_problem_handlers(blueprint: Blueprint) -> None:
     """Answer every error raised under `blueprint` with problem+json, after a rollback."""
 
@@ -174,8 +193,9 @@ def register_problem_handlers(blueprint: Blueprint) -> None:
                 400, "The body is not valid JSON.", errors={"json": ["Invalid JSON body."]}
             )
         if errors:
-            return problem_response(422 if status in (400, 422) else status, _describe(errors),
-                                    errors=errors)  # fmt: skip
+            return problem_response(
+                422 if status in (400, 422) else status, _describe(errors), errors=errors
+            )
         detail = (
             error.description
             if getattr(error, "townhall_detail", False)
@@ -196,6 +216,9 @@ def register_problem_handlers(blueprint: Blueprint) -> None:
     @blueprint.errorhandler(Exception)
     def unexpected(error: Exception):
         db.session.rollback()
+        status = getattr(error, "status", None)
+        if isinstance(status, int) and 400 <= status < 500:
+            return _refusal_from_elsewhere(error, status)
         if current_app.config.get("TOWNHALL_RAISE_ERRORS"):
             raise error
         log.exception("unhandled API error on %s %s", request.method, request.path)

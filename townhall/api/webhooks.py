@@ -8,6 +8,8 @@ endpoint that wants the event it adds a `WebhookDelivery` row to the same flush,
 so the delivery commits or rolls back with the change itself, whether it came
 through the pages, the API or the `tick` command.
 
+The events are noted before each flush and written as deliveries just before the
+commit, so a change flushed in several steps is one event, told as committed.
 After the commit, delivery runs in a background thread (and `flask --app wsgi api
 deliver-webhooks`, run every minute beside `tick`, sends what is due). Each POST
 carries `X-Townhall-Timestamp` and `X-Townhall-Signature: sha256=<hex>`, the
@@ -114,70 +116,113 @@ def _changed_to(obj: Any, attribute: str) -> list[Any]:
     return list(history.added) if history.has_changes() else []
 
 
-def _events_in(session: Session) -> list[tuple[str, dict[str, Any]]]:
+# An event seen in this transaction: (name, model, id) -> extra facts from first sight.
+EventKey = tuple[str, type, int]
+PENDING = "webhook_events"
+
+
+def _events_in(session: Session) -> dict[EventKey, dict[str, Any]]:
     """The webhook events the pending changes in `session` amount to."""
-    found: list[tuple[str, dict[str, Any]]] = []
+    found: dict[EventKey, dict[str, Any]] = {}
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, Consultation) and obj.id is not None:
             for status in _changed_to(obj, "status"):
                 if status is Status.OPEN:
-                    found.append(("consultation.opened", _consultation_data(obj)))
+                    found[("consultation.opened", Consultation, obj.id)] = {}
                 elif status is Status.CLOSED:
-                    found.append(("consultation.closed", _consultation_data(obj)))
+                    found[("consultation.closed", Consultation, obj.id)] = {}
         elif isinstance(obj, Vote) and obj.id is not None:
             if any(v is not None for v in _changed_to(obj, "closed_at")):
-                vote = {
-                    "id": obj.id,
-                    "consultation_id": obj.consultation_id,
-                    "title": obj.title,
-                    "method": obj.method.value,
-                }
-                found.append(("vote.closed", {"vote": vote}))
+                found[("vote.closed", Vote, obj.id)] = {}
         elif isinstance(obj, Outcome) and (obj in session.new or session.is_modified(obj)):
-            consultation = session.get(Consultation, obj.consultation_id)
-            if consultation is not None:
-                data = _consultation_data(consultation)
-                data["outcome"] = {"decision": obj.decision, "corrected": obj not in session.new}
-                found.append(("outcome.published", data))
+            found[("outcome.published", Consultation, obj.consultation_id)] = {
+                "corrected": obj not in session.new
+            }
     return found
 
 
 @event.listens_for(Session, "before_flush")
-def _record_events(session: Session, _context: Any, _instances: Any) -> None:
-    if session.info.get("webhooks_recording"):
-        return
+def _note_events(session: Session, _context: Any, _instances: Any) -> None:
+    """Note what happened; one transaction may flush the same change in several steps."""
     found = _events_in(session)
-    if not found:
+    if found:
+        pending = session.info.setdefault(PENDING, {})
+        for key, facts in found.items():
+            pending.setdefault(key, facts)  # the first sight says whether it was new
+
+
+def _payload(session: Session, key: EventKey, facts: dict[str, Any]) -> dict[str, Any] | None:
+    """What the event says, from the objects as they are committed."""
+    name, model, object_id = key
+    obj = session.get(model, object_id)
+    if obj is None:
+        return None
+    if isinstance(obj, Vote):
+        return {
+            "vote": {
+                "id": obj.id,
+                "consultation_id": obj.consultation_id,
+                "title": obj.title,
+                "method": obj.method.value,
+            }
+        }
+    data = _consultation_data(obj)
+    if name == "outcome.published":
+        outcome = session.scalar(select(Outcome).where(Outcome.consultation_id == obj.id))
+        if outcome is None:
+            return None
+        data["outcome"] = {"decision": outcome.decision, "corrected": facts["corrected"]}
+    return data
+
+
+@event.listens_for(Session, "before_commit")
+def _record_events(session: Session) -> None:
+    """Write a delivery per event and interested endpoint, inside the committing transaction."""
+    session.flush()  # the commit's own flush comes after this hook: note its changes too
+    pending: dict[EventKey, dict[str, Any]] = session.info.pop(PENDING, {})
+    if not pending:
         return
-    session.info["webhooks_recording"] = True
-    try:
-        endpoints = session.scalars(
-            select(WebhookEndpoint).where(WebhookEndpoint.disabled_at.is_(None))
-        ).all()
-    finally:
-        session.info.pop("webhooks_recording", None)
+    endpoints = session.scalars(
+        select(WebhookEndpoint).where(WebhookEndpoint.disabled_at.is_(None))
+    ).all()
+    wanted = [
+        (key, facts)
+        for key, facts in pending.items()
+        if any(key[0] in e.event_set for e in endpoints)
+    ]
     added = 0
     now = utcnow()
-    for name, data in found:
+    for key, facts in wanted:
+        data = _payload(session, key, facts)
+        if data is None:
+            continue
         body = json.dumps(
-            {"id": uuid.uuid4().hex, "event": name, "occurred_at": now.isoformat(), "data": data},
+            {"id": uuid.uuid4().hex, "event": key[0], "occurred_at": now.isoformat(), "data": data},
             separators=(",", ":"),
             ensure_ascii=False,
         )
         for endpoint in endpoints:
-            if name in endpoint.event_set:
+            if key[0] in endpoint.event_set:
                 delivery = WebhookDelivery(
-                    endpoint_id=endpoint.id, event=name, body=body, created_at=now
+                    endpoint_id=endpoint.id, event=key[0], body=body, created_at=now
                 )
                 delivery.next_attempt_at = now
                 session.add(delivery)
                 added += 1
+    if not added:
+        return
+    session.flush()
     in_background = has_app_context() and current_app.config.get(
         "TOWNHALL_WEBHOOKS_IN_BACKGROUND", True
     )
-    if added and in_background:
+    if in_background:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         on_commit(session, lambda: _deliver_in_background(app))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_events(session: Session) -> None:
+    session.info.pop(PENDING, None)
 
 
 # --- signing and sending -------------------------------------------------------------

@@ -100,9 +100,9 @@ def get_consultation(consultation_id: int):
 
 
 @blp.route("/consultations", methods=["POST"])
+@needs(Scope.OFFICER)
 @blp.arguments(ConsultationInputSchema)
 @blp.response(201, ConsultationSchema)
-@needs(Scope.OFFICER)
 def create_consultation(data: dict[str, Any]):
     """Draft a consultation (officers)."""
     user = acting_user()
@@ -123,9 +123,9 @@ def create_consultation(data: dict[str, Any]):
 
 
 @blp.route("/consultations/<int:consultation_id>/transitions", methods=["POST"])
+@needs(Scope.OFFICER)
 @blp.arguments(TransitionInputSchema)
 @blp.response(200, ConsultationSchema)
-@needs(Scope.OFFICER)
 def transition(data: dict[str, Any], consultation_id: int):
     """Schedule, unschedule, open, close or archive a consultation (officers)."""
     consultation = consultation_for(acting_user(), consultation_id, Action.MANAGE)
@@ -143,9 +143,9 @@ def list_announcements(consultation_id: int):
 
 
 @blp.route("/consultations/<int:consultation_id>/announcements", methods=["POST"])
+@needs(Scope.OFFICER)
 @blp.arguments(AnnouncementInputSchema)
 @blp.response(201, AnnouncementSchema)
-@needs(Scope.OFFICER)
 def post_announcement(data: dict[str, Any], consultation_id: int):
     """Post an announcement; followers are told (officers)."""
     user = acting_user()
@@ -166,9 +166,9 @@ def get_outcome(consultation_id: int):
 
 
 @blp.route("/consultations/<int:consultation_id>/outcome", methods=["PUT"])
+@needs(Scope.OFFICER)
 @blp.arguments(OutcomeInputSchema)
 @blp.response(200, OutcomeSchema)
-@needs(Scope.OFFICER)
 def publish_outcome(data: dict[str, Any], consultation_id: int):
     """Publish or correct the outcome of a closed consultation (officers)."""
     user = acting_user()

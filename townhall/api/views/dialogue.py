@@ -47,9 +47,9 @@ def list_comments(query: dict[str, Any], consultation_id: int):
 
 
 @blp.route("/consultations/<int:consultation_id>/comments", methods=["POST"])
+@needs(Scope.WRITE)
 @blp.arguments(CommentInputSchema)
 @blp.response(201, CommentSchema)
-@needs(Scope.WRITE)
 def post_comment(data: dict[str, Any], consultation_id: int):
     """Post a comment, or a reply when `parent_id` is given (moderated as on the pages)."""
     user = acting_user()
@@ -77,9 +77,9 @@ def post_comment(data: dict[str, Any], consultation_id: int):
 @blp.route(
     "/consultations/<int:consultation_id>/comments/<int:comment_id>/reactions", methods=["POST"]
 )
+@needs(Scope.WRITE)
 @blp.arguments(ReactionInputSchema)
 @blp.response(200, ReactionResultSchema)
-@needs(Scope.WRITE)
 def react(data: dict[str, Any], consultation_id: int, comment_id: int):
     """Add your reaction of a kind to a comment, or take it back if it is there."""
     user = acting_user()

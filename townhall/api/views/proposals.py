@@ -63,8 +63,8 @@ def _support(consultation_id: int, proposal_id: int, on: bool) -> dict[str, Any]
 @blp.route(
     "/consultations/<int:consultation_id>/proposals/<int:proposal_id>/support", methods=["PUT"]
 )
-@blp.response(200, SupportResultSchema)
 @needs(Scope.WRITE)
+@blp.response(200, SupportResultSchema)
 def support(consultation_id: int, proposal_id: int):
     """Support a proposal (supporting twice is harmless)."""
     return _support(consultation_id, proposal_id, True)
@@ -74,8 +74,8 @@ def support(consultation_id: int, proposal_id: int):
     "/consultations/<int:consultation_id>/proposals/<int:proposal_id>/support",
     methods=["DELETE"],
 )
-@blp.response(200, SupportResultSchema)
 @needs(Scope.WRITE)
+@blp.response(200, SupportResultSchema)
 def withdraw_support(consultation_id: int, proposal_id: int):
     """Withdraw your support from a proposal."""
     return _support(consultation_id, proposal_id, False)
@@ -103,9 +103,9 @@ def get_vote(vote_id: int):
 
 
 @blp.route("/consultations/<int:consultation_id>/votes", methods=["POST"])
+@needs(Scope.OFFICER)
 @blp.arguments(VoteInputSchema)
 @blp.response(201, VoteSchema)
-@needs(Scope.OFFICER)
 def create_vote(data: dict[str, Any], consultation_id: int):
     """Set up a vote on shortlisted proposals or stated options (officers)."""
     user = acting_user()
@@ -124,8 +124,8 @@ def create_vote(data: dict[str, Any], consultation_id: int):
 
 
 @blp.route("/votes/<int:vote_id>/close", methods=["POST"])
-@blp.response(200, VoteSchema)
 @needs(Scope.OFFICER)
+@blp.response(200, VoteSchema)
 def close_vote(vote_id: int):
     """Close a vote now and count it (officers)."""
     user = acting_user()
@@ -139,9 +139,9 @@ def close_vote(vote_id: int):
 
 
 @blp.route("/votes/<int:vote_id>/ballot", methods=["PUT"])
+@needs(Scope.WRITE)
 @blp.arguments(BallotInputSchema)
 @blp.response(200, ReceiptSchema)
-@needs(Scope.WRITE)
 def cast_ballot(data: dict[str, Any], vote_id: int):
     """Cast your ballot, or change it while the vote is open; returns a new receipt."""
     user = acting_user()

@@ -51,8 +51,8 @@ def _show(endpoint: WebhookEndpoint) -> dict[str, Any]:
 
 
 @blp.route("/webhooks")
-@blp.response(200, WebhookListSchema)
 @needs(Scope.OFFICER)
+@blp.response(200, WebhookListSchema)
 def list_webhooks():
     """List the registered webhook endpoints (admins)."""
     _require_admin()
@@ -61,9 +61,9 @@ def list_webhooks():
 
 
 @blp.route("/webhooks", methods=["POST"])
+@needs(Scope.OFFICER)
 @blp.arguments(WebhookInputSchema)
 @blp.response(201, WebhookCreatedSchema)
-@needs(Scope.OFFICER)
 def create_webhook(data: dict[str, Any]):
     """Register an endpoint for events; the signing secret is shown this once (admins)."""
     user = _require_admin()
@@ -76,8 +76,8 @@ def create_webhook(data: dict[str, Any]):
 
 
 @blp.route("/webhooks/<int:endpoint_id>", methods=["DELETE"])
-@blp.response(200, WebhookSchema)
 @needs(Scope.OFFICER)
+@blp.response(200, WebhookSchema)
 def disable_webhook(endpoint_id: int):
     """Stop sending events to an endpoint; its log is kept (admins)."""
     _require_admin()
@@ -87,8 +87,8 @@ def disable_webhook(endpoint_id: int):
 
 
 @blp.route("/webhooks/<int:endpoint_id>/deliveries")
-@blp.response(200, DeliveryListSchema)
 @needs(Scope.OFFICER)
+@blp.response(200, DeliveryListSchema)
 def list_deliveries(endpoint_id: int):
     """The endpoint's latest deliveries with their responses (admins)."""
     _require_admin()
