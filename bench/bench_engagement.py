@@ -67,10 +67,9 @@ def _naive(moment: datetime) -> str:
 
 def _insert(cursor: Any, table: str, columns: list[str], rows: Any) -> None:
     """Insert rows in batches through the driver's executemany."""
-    statement = (
-        f'INSERT INTO "{table}" ({", ".join(columns)}) '
-        f"VALUES ({', '.join('?' for _ in columns)})"
-    )
+    names = ", ".join(columns)
+    marks = ", ".join("?" for _ in columns)
+    statement = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
     batch: list[tuple] = []
     for row in rows:
         batch.append(row)
