@@ -175,7 +175,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_area'))
     )
     with op.batch_alter_table('saved_area', schema=None) as batch_op:
-        batch_op.create_index('ix_saved_area_latitude_longitude', ['latitude', 'longitude'], unique=False)
+        batch_op.create_index('ix_saved_area_latitude_longitude', ['latitude', 'longitude', 'radius_m', 'user_id', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_saved_area_radius_m'), ['radius_m'], unique=False)
         batch_op.create_index(batch_op.f('ix_saved_area_user_id'), ['user_id'], unique=False)
 

@@ -195,7 +195,11 @@ class SavedArea(db.Model):
 
     __tablename__ = "saved_area"
     __table_args__ = (
-        Index("ix_saved_area_latitude_longitude", "latitude", "longitude"),
+        # Covering: the bounding-box query reads latitude, longitude, radius and
+        # person from the index alone, never visiting the table for the candidates.
+        Index(
+            "ix_saved_area_latitude_longitude", "latitude", "longitude", "radius_m", "user_id", "id"
+        ),
         CheckConstraint(LATITUDE_RANGE, name="latitude_range"),
         CheckConstraint(LONGITUDE_RANGE, name="longitude_range"),
         CheckConstraint("radius_m > 0 AND radius_m <= 50000", name="radius_range"),
