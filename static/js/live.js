@@ -276,7 +276,7 @@
       return;
     }
     summary.textContent = summary.textContent.replace(
-      /(\d+) comments? in (\d+) threads?/,
+      /(\d+) comments?\s+in\s+(\d+) threads?/,
       (_, comments, threads) => {
         const c = Number(comments) + 1;
         const t = Number(threads) + (isThread ? 1 : 0);
