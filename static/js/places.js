@@ -217,7 +217,13 @@
           };
           send();
         },
-        () => setText(status, "Your browser is not sharing your position, so nearby mode is off."),
+        (error) => {
+          // A position that is late or unavailable for a moment is normal on the move;
+          // only a refusal turns nearby mode off.
+          if (error.code === error.PERMISSION_DENIED) {
+            setText(status, "Your browser is not sharing your position, so nearby mode is off.");
+          }
+        },
         { enableHighAccuracy: true, maximumAge: 15000 },
       );
       on.hidden = true;

@@ -15,6 +15,11 @@ PARK = (51.7495, -1.2311)
 @pytest.fixture
 def create_place(app, areas) -> Callable[..., Any]:
     """Make a place: `create_place(name="Central Library", latitude=..., ...)`."""
+    return place_maker(areas)
+
+
+def place_maker(areas: dict[str, Any]) -> Callable[..., Any]:
+    """The `create_place` factory (shared with the browser journeys)."""
     from townhall.extensions import db
     from townhall.places import service
     from townhall.places.models import PlaceKind

@@ -247,7 +247,9 @@ def tell_interested(
     if not user_ids:
         return []
     notify(user_ids, NotificationKind.AREA_ALERT, item.text, item.link)
-    publish_to_users(user_ids, "area_alert", {"text": item.text, "link": item.link})
+    publish_to_users(
+        user_ids, "area_alert", {"text": item.text, "link": item.link, "announce": item.text}
+    )
     settings = {
         s.user_id: s
         for s in db.session.scalars(
