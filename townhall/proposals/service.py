@@ -44,8 +44,10 @@ def insert_once(model: Any, **values: Any) -> bool:
     """
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    # RETURNING says whether a row went in; rowcount is not reliable across drivers.
+    key = model.__table__.primary_key.columns.values()[0]
+    return db.session.execute(statement.returning(key)).first() is not None
 
 
 # --- settings ------------------------------------------------------------------
