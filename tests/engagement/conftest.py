@@ -36,6 +36,9 @@ class Scene:
       The Central Library is linked to A: c1 and c2 check in there today, and 3
       older check-ins remain as yesterday's daily count. c4 gets a nearby
       notification (area alert) about A.
+      Moderation (set explicitly, whatever the standards decided): Q1 is held and
+      c2's reply rejected by a moderator; the other posts published. c2's appeal
+      is upheld, c1's dismissed, and c3's is still pending.
       c3's account is 100 days old; every other account is new.
     Consultation B (open, other areas): c4 comments once.
     Consultation C (same areas as A): closed 4 days ago, outcome 1 day later.
@@ -86,7 +89,7 @@ def scene(app, areas, create_user, create_consultation) -> Scene:
 
     q1 = dialogue.post_comment(a, c1, "Why not open on Sundays?", is_question=True)
     q1.created_at = now - timedelta(days=3)
-    dialogue.post_comment(a, c2, "I agree, Sundays please.", parent=q1)
+    reply = dialogue.post_comment(a, c2, "I agree, Sundays please.", parent=q1)
     answer = dialogue.post_comment(a, officer, "We are costing it now.", parent=q1, official=True)
     db.session.flush()
     q1.answered_at = now - timedelta(days=1)
@@ -119,12 +122,59 @@ def scene(app, areas, create_user, create_consultation) -> Scene:
 
     add_place_use(a, [c1, c2], reduced=3, alerted=[c4])
 
-    dialogue.post_comment(b, c4, "Weekly, please.")
+    b_comment = dialogue.post_comment(b, c4, "Weekly, please.")
+    db.session.flush()
+    _moderate(q1, reply, q3, b_comment, now)
     db.session.commit()
     today = now.date()
     start = datetime.combine(today - timedelta(days=7), datetime.min.time(), tzinfo=now.tzinfo)
     end = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo)
     return Scene(officer, [c1, c2, c3, c4], s1, a, b, c, start, end)
+
+
+def _moderate(q1: Any, reply: Any, q3: Any, b_comment: Any, now: datetime) -> None:
+    """Give every comment a moderation case in a known state (see `Scene`)."""
+    from sqlalchemy import delete, select
+
+    from townhall.dialogue.models import Comment
+    from townhall.moderation.models import Appeal, AppealState, CaseState, ModerationCase
+
+    db.session.execute(delete(Appeal))
+    db.session.execute(delete(ModerationCase))
+    cases = {}
+    for comment in db.session.scalars(select(Comment)):
+        state = {q1.id: CaseState.HELD, reply.id: CaseState.REJECTED}.get(
+            comment.id, CaseState.PUBLISHED
+        )
+        cases[comment.id] = ModerationCase(
+            kind="comment",
+            content_id=comment.id,
+            author_id=comment.author_id,
+            consultation_id=comment.consultation_id,
+            original_text=comment.body,
+            published_text=comment.body,
+            state=state,
+            auto_action="allow",
+            created_at=now,
+            decided_at=now if comment.id == reply.id else None,
+        )
+        db.session.add(cases[comment.id])
+    db.session.flush()
+    for case_of, appellant, state in (
+        (reply, reply.author_id, AppealState.UPHELD),
+        (q1, q1.author_id, AppealState.DISMISSED),
+        (q3, q3.author_id, AppealState.PENDING),
+    ):
+        db.session.add(
+            Appeal(
+                case_id=cases[case_of.id].id,
+                appellant_id=appellant,
+                reason="Please look again.",
+                state=state,
+                decided_at=None if state is AppealState.PENDING else now,
+            )
+        )
+    db.session.flush()
 
 
 def add_place_use(

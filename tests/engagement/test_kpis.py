@@ -29,6 +29,8 @@ EXPECTED_A = {
     # s1 (the announcement), c1 (the reply and the official answer), c4 (nearby)
     "notification_reach": 3,
     "check_ins": 5,  # c1 and c2 today, and yesterday's count of 3
+    "moderated_share": 40.0,  # Q1 held and c2's reply rejected, of 5 posts
+    "appeals_upheld": 50.0,  # c2's upheld, c1's dismissed; c3's pending is not decided
     "nearby_reach": 1,  # c4
 }
 
@@ -61,6 +63,8 @@ EXPECTED_COUNCIL = {
     "ballots_cast": 2,
     "check_ins": 5,
     "nearby_reach": 1,
+    "moderated_share": 33.3,  # 2 of 6 posts, with B's
+    "appeals_upheld": 50.0,
 }
 
 

@@ -38,6 +38,7 @@ from townhall.consultations.models import Audience, Consultation, Follow, Outcom
 from townhall.database import utcnow
 from townhall.dialogue.models import Comment
 from townhall.extensions import db
+from townhall.moderation.models import Appeal, AppealState, CaseState, ModerationCase
 from townhall.notifications.models import Notification, NotificationKind
 from townhall.places.models import CheckIn, CheckInCount, Place, PlaceConsultation
 from townhall.proposals.models import Ballot, Eligibility, HomeLocation, Proposal, Support, Vote
@@ -506,6 +507,61 @@ def notification_reach(scope: Scope, start: datetime, end: datetime) -> float | 
         .join(Consultation, about_consultation(Notification.link))
         .where(in_period, scope.holds(Consultation.id))
     )
+
+
+# --- moderation ----------------------------------------------------------------------------
+
+
+@indicator(
+    "moderated_share",
+    "Posts moderated",
+    "Posts the standards held, refused or sent for review, or a moderator decided on, as a "
+    "share of all posts held to the standards.",
+    unit=Unit.PERCENT,
+    better=Better.LOWER,
+    source="moderation",
+)
+def moderated_share(scope: Scope, start: datetime, end: datetime) -> float | None:
+    touched = cast(
+        or_(ModerationCase.state != CaseState.PUBLISHED, ModerationCase.decided_at.is_not(None)),
+        db.Integer,
+    )
+    row = db.session.execute(
+        select(func.count(ModerationCase.id), func.sum(touched)).where(
+            scope.holds(ModerationCase.consultation_id),
+            ModerationCase.created_at >= start,
+            ModerationCase.created_at < end,
+        )
+    ).one()
+    if not row[0]:
+        return None
+    return round(100.0 * (row[1] or 0) / row[0], 1)
+
+
+@indicator(
+    "appeals_upheld",
+    "Appeals upheld",
+    "Appeals decided in the period that were upheld (the decision reversed), as a share of "
+    "appeals decided. Appeals against sanctions count for the whole council only.",
+    unit=Unit.PERCENT,
+    better=Better.LOWER,
+    source="moderation",
+)
+def appeals_upheld(scope: Scope, start: datetime, end: datetime) -> float | None:
+    upheld = cast(Appeal.state == AppealState.UPHELD, db.Integer)
+    statement = select(func.count(Appeal.id), func.sum(upheld)).where(
+        Appeal.state != AppealState.PENDING,
+        Appeal.decided_at >= start,
+        Appeal.decided_at < end,
+    )
+    if scope.consultation_id is not None or scope.area_id is not None:
+        statement = statement.join(ModerationCase, ModerationCase.id == Appeal.case_id).where(
+            scope.holds(ModerationCase.consultation_id)
+        )
+    row = db.session.execute(statement).one()
+    if not row[0]:
+        return None
+    return round(100.0 * (row[1] or 0) / row[0], 1)
 
 
 # --- places: check-ins and nearby notifications (stages 5 and 6) --------------------------
