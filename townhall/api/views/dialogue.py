@@ -7,7 +7,7 @@ from typing import Any
 from townhall.api import represent
 from townhall.api.core import acting_user, api_blueprint, needs
 from townhall.api.cursors import make_cursor, read_cursor
-from townhall.api.loaders import consultation_for, not_found
+from townhall.api.loaders import comment_for, consultation_for
 from townhall.api.schemas import (
     CommentInputSchema,
     CommentQuerySchema,
@@ -56,10 +56,7 @@ def post_comment(data: dict[str, Any], consultation_id: int):
     consultation = consultation_for(user, consultation_id)
     parent = None
     if data["parent_id"] is not None:
-        try:
-            parent = service.get_comment(consultation, data["parent_id"])
-        except service.CommentNotFound:
-            raise not_found("comment to reply to") from None
+        parent = comment_for(consultation, data["parent_id"], "comment to reply to")
     comment = service.post_comment(
         consultation,
         user,
@@ -84,10 +81,7 @@ def react(data: dict[str, Any], consultation_id: int, comment_id: int):
     """Add your reaction of a kind to a comment, or take it back if it is there."""
     user = acting_user()
     consultation = consultation_for(user, consultation_id)
-    try:
-        comment = service.get_comment(consultation, comment_id)
-    except service.CommentNotFound:
-        raise not_found("comment") from None
+    comment = comment_for(consultation, comment_id)
     kind = ReactionKind(data["kind"])
     on = service.toggle_reaction(comment, user, kind)
     db.session.commit()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from townhall.accounts.permissions import Permission, has_permission
 from townhall.api import webhooks
 from townhall.api.core import acting_user, api_blueprint, needs
-from townhall.api.loaders import not_found
+from townhall.api.loaders import get_by_id
 from townhall.api.models import WebhookEndpoint
 from townhall.api.problems import ApiProblem
 from townhall.api.schemas import (
@@ -34,10 +34,7 @@ def _require_admin() -> Any:
 
 
 def _endpoint(endpoint_id: int) -> WebhookEndpoint:
-    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is None:
-        raise not_found("webhook endpoint")
-    return endpoint
+    return get_by_id(WebhookEndpoint, endpoint_id, "webhook endpoint")
 
 
 def _show(endpoint: WebhookEndpoint) -> dict[str, Any]:
