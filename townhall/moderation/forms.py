@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -17,10 +18,10 @@ from townhall.moderation.service import NOTE_MAX, current_standards
 CLAUSE_PROMPT = "Choose the clause of the standards that this breaks."
 
 
-def clause_choices(blank: str | None = "Choose a clause") -> list[tuple[str, str]]:
-    """(number, "number title") for every clause, optionally after a blank choice."""
-    choices = [(c.number, f"{c.number} {c.title}") for c in current_standards().clauses]
-    return ([("", blank)] if blank else []) + choices
+def clause_choices(blank: str | None = "Choose a clause") -> list[SelectChoice]:
+    """A choice of "number title" for every clause, optionally after a blank choice."""
+    choices = [SelectChoice(c.number, f"{c.number} {c.title}") for c in current_standards().clauses]
+    return ([SelectChoice("", blank)] if blank else []) + choices
 
 
 class FlagForm(FlaskForm):
@@ -44,9 +45,9 @@ class FlagForm(FlaskForm):
 
 
 _VERDICTS = [
-    (Verdict.APPROVE.value, "Approve: publish it"),
-    (Verdict.REDACT_APPROVE.value, "Redact the highlighted text, then approve"),
-    (Verdict.REMOVE.value, "Reject, citing a clause"),
+    SelectChoice(Verdict.APPROVE.value, "Approve: publish it"),
+    SelectChoice(Verdict.REDACT_APPROVE.value, "Redact the highlighted text, then approve"),
+    SelectChoice(Verdict.REMOVE.value, "Reject, citing a clause"),
 ]
 
 
@@ -83,7 +84,10 @@ class BulkForm(FlaskForm):
     )
     verdict = RadioField(
         "Decision for the ticked posts",
-        choices=[(Verdict.APPROVE.value, "Approve"), (Verdict.REMOVE.value, "Reject")],
+        choices=[
+            SelectChoice(Verdict.APPROVE.value, "Approve"),
+            SelectChoice(Verdict.REMOVE.value, "Reject"),
+        ],
         validators=[InputRequired("Choose a decision.")],
     )
     clause = SelectField("Clause (needed to reject)", validators=[Optional()])
@@ -98,7 +102,7 @@ class SanctionForm(FlaskForm):
 
     kind = RadioField(
         "Sanction",
-        choices=[(k.value, k.label) for k in SanctionKind],
+        choices=[SelectChoice(k.value, k.label) for k in SanctionKind],
         validators=[InputRequired("Choose warn, mute or suspend.")],
     )
     clause = SelectField("Clause", validators=[DataRequired(CLAUSE_PROMPT)])
@@ -131,7 +135,10 @@ class AppealDecisionForm(FlaskForm):
 
     outcome = RadioField(
         "Decision",
-        choices=[("uphold", "Uphold: reverse the decision"), ("dismiss", "Dismiss: it stands")],
+        choices=[
+            SelectChoice("uphold", "Uphold: reverse the decision"),
+            SelectChoice("dismiss", "Dismiss: it stands"),
+        ],
         validators=[InputRequired("Choose uphold or dismiss.")],
     )
     answer = TextAreaField(

@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from townhall.accounts.models import User
 from townhall.accounts.permissions import Permission, has_permission
@@ -160,6 +160,24 @@ class AppealRefused(ModerationError):
     """This appeal cannot be made (not yours, nothing to appeal, or appealed already)."""
 
     status = 409
+
+
+# --- writing once ---------------------------------------------------------------
+
+
+def _insert_once(model: type, **values: Any) -> bool:
+    """Insert a row unless a unique constraint already holds one; say whether it went in.
+
+    INSERT ... ON CONFLICT DO NOTHING on both databases, so two requests racing to
+    flag or appeal the same thing get one row and a clear answer, without the
+    savepoints that pysqlite would turn into early commits.
+    """
+    db.session.flush()
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    key = model.__table__.primary_key.columns.values()[0]  # type: ignore[attr-defined]
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(key)
+    return db.session.execute(statement).first() is not None
 
 
 # --- the standards ---------------------------------------------------------------
@@ -513,19 +531,15 @@ def flag_post(
     case = _case_for(kind, post, now)
     if not case.state.visible:
         raise FlagRefused(f"This {kind.label} is already with the moderators.")
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                Flag(
-                    case_id=case.id,
-                    flagger_id=flagger.id,
-                    clause=clause.number,
-                    note=note.strip()[:NOTE_MAX],
-                    created_at=now,
-                )
-            )
-    except IntegrityError:
-        raise FlagRefused(f"You have already flagged this {kind.label}. Thank you.") from None
+    if not _insert_once(
+        Flag,
+        case_id=case.id,
+        flagger_id=flagger.id,
+        clause=clause.number,
+        note=note.strip()[:NOTE_MAX],
+        created_at=now,
+    ):
+        raise FlagRefused(f"You have already flagged this {kind.label}. Thank you.")
     case.flag_count = (
         db.session.scalar(select(func.count()).select_from(Flag).where(Flag.case_id == case.id))
         or 0
@@ -682,10 +696,13 @@ def decide_case(
     post = load_post(case)
     if post is None:
         raise ContentNotFound(f"The {kind.label} is no longer there.")
-    clauses: list[str]
+    # Every check comes before the first change, so a refusal leaves the case as it was.
+    if verdict is Verdict.REMOVE or clause_number:
+        clauses = [clause_or_error(clause_number, standards).number]
+    else:
+        clauses = list(case.clauses)
     if verdict is Verdict.REMOVE:
-        clause = clause_or_error(clause_number, standards)
-        clauses = [clause.number]
+        clause = standards.clause(clauses[0])
         case.state = CaseState.REJECTED
         kind.hide(post, f"Removed by a moderator under clause {clause.number}: {clause.title}.")
         told = (
@@ -696,8 +713,6 @@ def decide_case(
         if verdict is Verdict.REDACT_APPROVE:
             text = redact_text(case.original_text, case.matches, remove_text, standards)
             case.published_text = text
-        clauses = [clause_or_error(clause_number, standards).number] if clause_number else []
-        clauses = clauses or list(case.clauses)
         case.state = CaseState.APPROVED
         kind.show(post, text)
         if verdict is Verdict.REDACT_APPROVE:
@@ -760,11 +775,10 @@ def decide_cases(
         clause_or_error(clause_number)
     result = BulkResult()
     for case_id in sorted(set(case_ids)):
+        # decide_case checks everything before it changes anything, so a refused
+        # case leaves nothing half-done and needs no savepoint.
         try:
-            with db.session.begin_nested():
-                decide_case(
-                    get_case(case_id), moderator, verdict, clause_number=clause_number, now=now
-                )
+            decide_case(get_case(case_id), moderator, verdict, clause_number=clause_number, now=now)
         except ModerationError as error:
             result.skipped.append(f"Post {case_id}: {error}")
         else:
@@ -899,16 +913,27 @@ def _appeal(appeal: Appeal, appellant: User, reason: str, subject: str, now: dat
     reason = (reason or "").strip()
     if not reason:
         raise AppealRefused("Say why the decision should change.")
-    appeal.appellant_id = appellant.id
-    appeal.reason = reason[:NOTE_MAX]
-    appeal.created_at = now
-    try:
-        with db.session.begin_nested():
-            db.session.add(appeal)
-    except IntegrityError:
+    values = {
+        "case_id": appeal.case_id,
+        "sanction_id": appeal.sanction_id,
+        "original_moderator_id": appeal.original_moderator_id,
+        "appellant_id": appellant.id,
+        "reason": reason[:NOTE_MAX],
+        "state": AppealState.PENDING,
+        "created_at": now,
+        "answer": "",
+    }
+    if not _insert_once(Appeal, **values):
         raise AppealRefused(
             "You have already appealed this decision. Each decision can be appealed once."
-        ) from None
+        )
+    appeal = db.session.scalars(
+        select(Appeal).where(
+            Appeal.case_id == appeal.case_id
+            if appeal.case_id is not None
+            else Appeal.sanction_id == appeal.sanction_id
+        )
+    ).one()
     audit.append(
         "appeal",
         subject,

@@ -92,7 +92,9 @@ def flag(kind: str, content_id: int):
         abort(403)
     if accept(form):
         try:
-            service.flag_post(kind, content_id, current_user, form.clause.data, form.note.data)
+            service.flag_post(
+                kind, content_id, current_user, form.clause.data, form.note.data or ""
+            )
         except service.ModerationError as error:
             status = _refuse(form, error)
         else:
@@ -228,7 +230,7 @@ def sanction(user_id: int):
                 current_user,
                 SanctionKind(form.kind.data),
                 form.clause.data,
-                form.reason.data,
+                form.reason.data or "",
                 hours=form.hours.data,
                 case=linked,
             )
