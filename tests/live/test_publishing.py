@@ -206,3 +206,23 @@ def test_live_imports_no_domain_module():
         text = source.read_text()
         for domain in domains:
             assert f"townhall.{domain}" not in text, f"{source.name} imports {domain}"
+
+
+def test_notifications_reach_only_their_persons_room(socket_for, consultation, create_user):
+    officer, follower, other = (
+        create_user(role=Role.OFFICER),
+        create_user(),
+        create_user(),
+    )
+    consultations.follow(follower, consultation)
+    db.session.commit()
+    # A signed-in socket is in its person's room from the start.
+    followers_socket, others_socket = socket_for(follower), socket_for(other)
+    consultations.post_announcement(consultation, officer, "Road closed", "Use the side door.")
+    db.session.commit()
+    told = followers_socket.wait_for("notification_added")
+    assert told["room"] == f"user:{follower.id}"
+    assert told["data"]["refresh"] == ["notifications"]
+    publish_now(f"user:{other.id}", "test_marker", {})
+    others_socket.wait_for("test_marker")
+    assert "notification_added" not in others_socket.names()

@@ -9,6 +9,7 @@ from sqlalchemy import func, insert, select, update
 from townhall.accounts.models import User
 from townhall.database import on_commit, utcnow
 from townhall.extensions import db
+from townhall.live import publish_to_users
 from townhall.mail import compose, send
 from townhall.notifications.models import (
     EMAIL_BY_DEFAULT,
@@ -59,6 +60,12 @@ def notify(
             {"user_id": uid, "kind": kind, "text": text, "link": link, "created_at": now}
             for uid in ids
         ],
+    )
+    # Each person's open pages update their unread count (after commit, their room only).
+    publish_to_users(
+        ids,
+        "notification_added",
+        {"refresh": ["notifications"], "announce": "You have a new notification."},
     )
     if email_subject and email_template:
         emailed = wants_email(ids, kind)
