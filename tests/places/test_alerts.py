@@ -169,3 +169,20 @@ def test_quiet_hours_must_be_both_or_neither(create_user):
         alerts.set_settings(create_user(), EmailFrequency.DAILY, 22, None)
     with pytest.raises(AreaInvalid):
         alerts.set_settings(create_user(), EmailFrequency.DAILY, 25, 3)
+
+
+def test_a_task_for_any_staff_tells_staff_whose_areas_cover_the_place(create_user, create_place):
+    from townhall.places import service
+
+    place = create_place()
+    officer = create_user(role=Role.OFFICER)
+    staff, citizen = create_user(role=Role.STAFF), create_user()
+    for person in (staff, citizen):
+        alerts.save_area(person, "Work", *LIBRARY, 300)
+    db.session.commit()
+    service.create_task(
+        officer, place.id, "Check the noticeboard", datetime.now(UTC) + timedelta(1)
+    )
+    db.session.commit()
+    told = db.session.scalars(select(Notification)).all()
+    assert [(n.user_id, n.kind) for n in told] == [(staff.id, NotificationKind.AREA_ALERT)]

@@ -298,6 +298,16 @@ def check_in(
                 f"{titles}",
                 link_to("places.check_in_page", code=check_in_code(place)),
             )
+            from townhall.places import push
+
+            push.queue(
+                [user.id],
+                {
+                    "title": f"Your tasks at {place.name}",
+                    "body": titles,
+                    "url": link_to("places.tasks"),
+                },
+            )
             publish_to_users(
                 [user.id],
                 "tasks_handed",
@@ -513,6 +523,21 @@ def create_task(
             NotificationKind.STAFF_TASK,
             f"New task for you at {place.name}: {title}",
             link_to("places.tasks"),
+        )
+    else:
+        # A task for any member of staff is news for staff whose areas cover the place.
+        from townhall.places import alerts
+
+        alerts.tell_interested(
+            alerts.Item(
+                text=f"New task for staff at {place.name}: {title}",
+                link=link_to("places.tasks"),
+                latitude=place.latitude,
+                longitude=place.longitude,
+                topic_ids=(place.service_area_id,) if place.service_area_id else (),
+                staff_only=True,
+                exclude_user_id=author.id,
+            )
         )
     _publish_task(task)
     return task
