@@ -83,4 +83,3 @@ def render_markdown(text: str) -> str:
             f"</h{level}>", f"</h{level + 1}>"
         )
     return clean_html(html)
-
