@@ -17,9 +17,7 @@ def init_app(app: Flask) -> None:
     from townhall.places.cli import places_cli
     from townhall.places.views import bp, render_places_section
 
-    app.config.setdefault("PLACES_RETENTION_DAYS", 30)
-    app.config.setdefault("PLACES_CHECK_IN_DISTANCE_M", 500)
-    app.config.setdefault("PLACES_PUSH_ALLOW_LOOPBACK", app.debug or app.testing)
+    _settings(app)
     app.register_blueprint(bp)
     register_section(Section(key="places", order=SECTION_ORDER, render=render_places_section))
     hooks.install()
@@ -29,3 +27,23 @@ def init_app(app: Flask) -> None:
     from townhall.cli import townhall_cli
 
     townhall_cli.add_command(places_cli)
+
+
+def _settings(app: Flask) -> None:
+    """Places' settings from the environment (see the README), unless given to create_app."""
+    import os
+
+    from townhall.config import env_int
+
+    defaults = {
+        "PLACES_RETENTION_DAYS": env_int("TOWNHALL_PLACES_RETENTION_DAYS", 30),
+        "PLACES_CHECK_IN_DISTANCE_M": env_int("TOWNHALL_PLACES_CHECK_IN_DISTANCE_M", 500),
+        "PLACES_NEARBY_DISTANCE_M": env_int("TOWNHALL_PLACES_NEARBY_DISTANCE_M", 1000),
+        "PLACES_VAPID_SUBJECT": os.environ.get("TOWNHALL_VAPID_SUBJECT")
+        or "mailto:" + app.config.get("MAIL_FROM", "").rpartition("<")[2].rstrip(">").strip(),
+        "PLACES_VAPID_KEY_FILE": os.environ.get("TOWNHALL_VAPID_KEY_FILE") or None,
+        # Plain-HTTP push endpoints on this machine: only for development and tests.
+        "PLACES_PUSH_ALLOW_LOOPBACK": app.debug or app.testing,
+    }
+    for key, value in defaults.items():
+        app.config.setdefault(key, value)
