@@ -239,23 +239,26 @@ def area_rows(start: datetime, end: datetime) -> list[AreaRow]:
         select(Area).where(Area.retired_at.is_(None)).order_by(Area.kind, Area.name)
     ).all()
     counts: dict[str, dict[int, int]] = {"consultations": {}, "comments": {}, "ballots": {}}
-    for column in (Consultation.process_area_id, Consultation.service_area_id):
-        per = {
-            "consultations": select(column, func.count(Consultation.id)).group_by(column),
-            "comments": select(column, func.count(Comment.id))
-            .join(Consultation, Consultation.id == Comment.consultation_id)
-            .where(Comment.created_at >= start, Comment.created_at < end)
-            .group_by(column),
-            "ballots": select(column, func.count(Ballot.id))
-            .select_from(Ballot)
-            .join(Vote, Vote.id == Ballot.vote_id)
-            .join(Consultation, Consultation.id == Vote.consultation_id)
-            .where(Ballot.cast_at >= start, Ballot.cast_at < end)
-            .group_by(column),
-        }
-        for name, statement in per.items():
-            for area_id, n in db.session.execute(statement):
-                counts[name][area_id] = n
+    # Grouped by both areas at once, so each table is read once; a consultation's
+    # figures then count for its process area and for its service area.
+    pair = (Consultation.process_area_id, Consultation.service_area_id)
+    per = {
+        "consultations": select(*pair, func.count(Consultation.id)).group_by(*pair),
+        "comments": select(*pair, func.count(Comment.id))
+        .join(Consultation, Consultation.id == Comment.consultation_id)
+        .where(Comment.created_at >= start, Comment.created_at < end)
+        .group_by(*pair),
+        "ballots": select(*pair, func.count(Ballot.id))
+        .select_from(Ballot)
+        .join(Vote, Vote.id == Ballot.vote_id)
+        .join(Consultation, Consultation.id == Vote.consultation_id)
+        .where(Ballot.cast_at >= start, Ballot.cast_at < end)
+        .group_by(*pair),
+    }
+    for name, statement in per.items():
+        for process_id, service_id, n in db.session.execute(statement):
+            for area_id in (process_id, service_id):
+                counts[name][area_id] = counts[name].get(area_id, 0) + n
     return [
         AreaRow(
             area_id=area.id,
