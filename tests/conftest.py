@@ -113,6 +113,10 @@ def settings_for_tests(database_url: str, redis_url: str | None, outbox: Path) -
         "SOCKETIO_MESSAGE_QUEUE": None,
         "TOWNHALL_RAISE_ERRORS": True,
         "SERVER_NAME": None,
+        # The default standards minus the clauses that trip bulk posting from fresh
+        # accounts (new-account hold, posting rate, repeats, length); moderation's own
+        # tests use the default file.
+        "TOWNHALL_STANDARDS": str(Path(__file__).parent / "moderation" / "suite_standards.toml"),
     }
 
 

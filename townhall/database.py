@@ -73,7 +73,14 @@ class TimestampMixin:
 
 
 def tune_sqlite(engine: Engine) -> None:
-    """Put every new SQLite connection in WAL mode with a busy timeout."""
+    """Put every new SQLite connection in WAL mode with a busy timeout, and make
+    savepoints nest inside a real transaction as they do on PostgreSQL.
+
+    pysqlite begins a transaction itself, lazily, at the first write; a savepoint
+    opened before that write would then *be* the transaction, and releasing it would
+    commit. Beginning the transaction just before such a savepoint keeps it nested,
+    without changing how plain reads behave.
+    """
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -83,6 +90,12 @@ def tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(engine, "savepoint")
+    def _begin_before_savepoint(connection: Any, _name: str) -> None:
+        dbapi_connection = connection.connection.dbapi_connection
+        if not dbapi_connection.in_transaction:
+            dbapi_connection.execute("BEGIN")
 
 
 def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
