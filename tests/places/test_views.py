@@ -214,3 +214,89 @@ def test_service_worker_is_served_from_the_root(client):
 
 def test_privacy_page_says_how_long(client):
     assert "30 days" in text_of(client.get("/privacy"))
+
+
+def test_officer_links_and_unlinks_a_consultation(
+    client, sign_in, post_form, create_user, create_place, create_consultation
+):
+    place = create_place()
+    consultation = create_consultation(title="Sunday opening")
+    sign_in(create_user(role=Role.OFFICER))
+    page = f"/places/{place.id}"
+    linked = post_form(
+        f"/places/{place.id}/consultations", {"consultation_id": consultation.id}, token_page=page
+    )
+    assert linked.status_code == 303
+    assert "Sunday opening" in text_of(client.get(f"/c/{service.check_in_code(place)}"))
+    missing = post_form(
+        f"/places/{place.id}/consultations", {"consultation_id": "777"}, token_page=page
+    )
+    assert missing.status_code == 404
+    unlinked = post_form(
+        f"/places/{place.id}/consultations",
+        {"consultation_id": consultation.id, "action": "unlink"},
+        token_page=page,
+    )
+    assert unlinked.status_code == 303
+    assert service.linked_consultations(place) == []
+
+
+def test_officer_edits_a_place(client, sign_in, post_form, create_user, create_place):
+    place = create_place()
+    sign_in(create_user(role=Role.OFFICER))
+    form = {
+        "name": "Central Library and Museum",
+        "kind": "library",
+        "address": "1 Library Square",
+        "latitude": "51.752",
+        "longitude": "-1.2577",
+        "service_area_id": "0",
+    }
+    response = post_form(f"/places/{place.id}/edit", form, token_page=f"/places/{place.id}/edit")
+    assert response.status_code == 303
+    assert "Central Library and Museum" in text_of(client.get("/places"))
+
+
+def test_one_cannot_remove_someone_elses_area(client, sign_in, post_form, create_user):
+    from townhall.places import alerts
+
+    owner = create_user()
+    area = alerts.save_area(owner, "Home", *LIBRARY, 300)
+    db.session.commit()
+    sign_in(create_user())
+    response = post_form(f"/places/areas/{area.id}/delete", {}, token_page="/places/areas")
+    assert response.status_code == 404
+
+
+def test_alert_settings_and_topics(client, sign_in, post_form, create_user, areas):
+    sign_in(create_user())
+    response = post_form(
+        "/places/areas",
+        {
+            "form": "settings",
+            "s-email_frequency": "weekly",
+            "s-quiet_start": "22",
+            "s-quiet_end": "",
+        },
+        token_page="/places/areas",
+    )
+    assert response.status_code == 400 and "or neither" in text_of(response)
+    response = post_form(
+        "/places/areas",
+        {
+            "form": "settings",
+            "s-email_frequency": "weekly",
+            "s-quiet_start": "22",
+            "s-quiet_end": "7",
+        },
+        token_page="/places/areas",
+    )
+    assert response.status_code == 303
+    response = post_form(
+        "/places/areas",
+        {"form": "topics", "t-topics": [str(areas["Libraries"].id)]},
+        token_page="/places/areas",
+    )
+    assert response.status_code == 303
+    bogus = post_form("/places/areas", {"form": "nonsense"}, token_page="/places/areas")
+    assert bogus.status_code == 400
