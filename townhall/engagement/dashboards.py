@@ -24,7 +24,6 @@ from sqlalchemy import func, select
 from townhall.consultations.models import Area, Consultation
 from townhall.database import utcnow
 from townhall.dialogue.models import Comment
-from townhall.engagement import kpis
 from townhall.engagement.kpis import CATALOGUE, Scope, Unit
 from townhall.engagement.service import KpiStatus, all_kpis, read_kpi, show
 from townhall.engagement.stage_map import Stage, stage_counts, stage_map
@@ -327,7 +326,7 @@ def dashboard(
 
 
 def public_summary(weeks: int = DEFAULT_WEEKS) -> Figures:
-    """The council-wide figures anyone may see: the same counts, no KPIs' plans' notes."""
+    """The council-wide figures anyone may see: counts and KPI statuses, never names."""
     return dashboard(Scope(), "The council", weeks, kpi_list=all_kpis)
 
 
@@ -347,6 +346,3 @@ def to_csv(figures: Figures) -> str:
         )
         writer.writerow([total.key, value, unit.value])
     return out.getvalue()
-
-
-__all__ = ["Figures", "dashboard", "figures_cache", "kpis", "public_summary", "to_csv"]
