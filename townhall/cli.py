@@ -136,11 +136,16 @@ def seed_demo(citizens: int) -> None:
 
 
 @townhall_cli.command("tick")
-def tick() -> None:
-    """Open and close the consultations whose times have come (run it every minute)."""
+@click.pass_context
+def tick(ctx: click.Context) -> None:
+    """Run what is due (every minute): open and close consultations on time, then
+    places' retention, digests and pushes."""
+    from townhall.places.cli import tick as places_tick
+
     opened, closed = consultations.apply_schedule()
     db.session.commit()
     click.echo(f"Opened {opened}, closed {closed}.")
+    ctx.invoke(places_tick)
 
 
 @townhall_cli.command("prepare")
