@@ -375,3 +375,81 @@ def test_a_rolled_back_decision_leaves_no_entry(post, citizen, consultation):
         dialogue.post_comment(consultation, citizen, "You idiot.")
     db.session.rollback()
     assert db.session.scalar(last) == before
+
+
+# --- announcements ----------------------------------------------------------------
+
+
+def test_an_announcement_with_a_private_number_waits_and_followers_hear_on_approval(
+    consultation, create_user, citizen, moderator
+):
+    from townhall.consultations import service as consultations
+
+    officer = create_user(role=Role.OFFICER)
+    consultations.follow(citizen, consultation)
+    plain = consultations.post_announcement(consultation, officer, "Hours", "Open 10 to 4.")
+    held = consultations.post_announcement(
+        consultation, officer, "Call us", "Ring Sam on 07700 900123 for the rota."
+    )
+    db.session.commit()
+    assert service.find_case("announcement", plain.id).state is CaseState.PUBLISHED
+    case = service.find_case("announcement", held.id)
+    assert case.state is CaseState.HELD and case.clauses == ["3.3"]
+    assert held.body == AWAITING_TEXT
+
+    def told() -> list[str]:
+        return list(
+            db.session.scalars(
+                select(Notification.text).where(
+                    Notification.user_id == citizen.id,
+                    Notification.kind == NotificationKind.ANNOUNCEMENT,
+                )
+            )
+        )
+
+    assert told() == [f"New announcement on “{consultation.title}”: Hours"]
+    service.decide_case(case, moderator, Verdict.REDACT_APPROVE, clause_number="3.3")
+    db.session.commit()
+    assert held.body == "Ring Sam on [removed: personal details] for the rota."
+    assert told()[-1] == f"New announcement on “{consultation.title}”: Call us"
+
+
+# --- proposals --------------------------------------------------------------------
+
+
+@pytest.fixture
+def proposing(create_consultation, create_user):
+    """A consultation that takes proposals."""
+    officer = create_user(role=Role.OFFICER)
+    return create_consultation(author=officer, uses_proposals=True, title="Park ideas")
+
+
+def test_a_new_accounts_proposal_is_hidden_until_approved(proposing, citizen, moderator):
+    from townhall.proposals import service as proposals
+    from townhall.proposals.models import ProposalStatus
+
+    details = proposals.ProposalDetails("A bench by the pond", "Call me on 07700 900123.")
+    proposal = proposals.submit_proposal(proposing, citizen, details)
+    db.session.commit()
+    assert proposal.status is ProposalStatus.HIDDEN
+    case = service.find_case("proposal", proposal.id)
+    assert case.state is CaseState.HELD and case.clauses == ["3.2", "8.1"]
+    assert case.consultation_title == "Park ideas"
+    service.decide_case(case, moderator, Verdict.APPROVE)
+    db.session.commit()
+    assert proposal.status is ProposalStatus.PUBLISHED
+    assert proposal.title == "A bench by the pond"
+    assert proposal.body == "Call me on [removed: personal details]."
+
+
+def test_a_rejected_proposal_is_not_stored(proposing, citizen, trust):
+    from townhall.proposals import service as proposals
+    from townhall.proposals.models import Proposal
+
+    trust(citizen)
+    with pytest.raises(service.ContentRejected, match=r"clause 1\.2"):
+        proposals.submit_proposal(
+            proposing, citizen, proposals.ProposalDetails("Bullshit budget", "Cut it.")
+        )
+    db.session.rollback()
+    assert db.session.scalar(select(Proposal)) is None

@@ -30,7 +30,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_error_handler(ModerationError, handle_refusal)
     app.before_request(enforce_suspension)
-    app.context_processor(template_globals)
+    # Globals, not a context processor: macros imported without context see them too.
+    app.jinja_env.globals.update(template_globals())
 
 
 def _default_standards():

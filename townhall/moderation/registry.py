@@ -59,6 +59,9 @@ class ContentKind:
     """Who wrote it."""
     place: Callable[[Any], tuple[int | None, str | None]] = lambda post: (None, None)
     """The consultation it belongs to, as (id, title), for figures; (None, None) if none."""
+    published: Callable[[Any], None] | None = None
+    """Called once a held post is first published by a moderator, so the domain can do
+    what it does on publication (tell followers, publish a live event); None for nothing."""
     posted_at: Callable[[Any], datetime | None] = lambda post: None
     """When it was posted, if the post says (so back-dated imports are judged in their
     time); None for now."""
@@ -96,6 +99,7 @@ def text_model_kind(
     html_attr: str = "body_html",
     author_attr: str = "author_id",
     place: Callable[[Any], tuple[int | None, str | None]] | None = None,
+    published: Callable[[Any], None] | None = None,
 ) -> ContentKind:
     """Build a kind for a model that stores Markdown in `text_attr` and its HTML in `html_attr`.
 
@@ -124,5 +128,6 @@ def text_model_kind(
         link=link,
         author_id=lambda post: getattr(post, author_attr),
         place=place or (lambda post: (None, None)),
+        published=published,
         posted_at=lambda post: getattr(post, "created_at", None),
     )

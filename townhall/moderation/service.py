@@ -701,6 +701,7 @@ def decide_case(
         clauses = [clause_or_error(clause_number, standards).number]
     else:
         clauses = list(case.clauses)
+    first_publication = case.state is CaseState.HELD
     if verdict is Verdict.REMOVE:
         clause = standards.clause(clauses[0])
         case.state = CaseState.REJECTED
@@ -715,6 +716,8 @@ def decide_case(
             case.published_text = text
         case.state = CaseState.APPROVED
         kind.show(post, text)
+        if first_publication and kind.published is not None:
+            kind.published(post)
         if verdict is Verdict.REDACT_APPROVE:
             told = (
                 f"A moderator published your {kind.label} with some text removed under "
@@ -980,9 +983,12 @@ def decide_appeal(
         subject = f"case:{case.id}"
         if uphold:
             post = load_post(case)
+            kind = get_kind(case.kind)
             if post is not None:
-                get_kind(case.kind).show(post, case.original_text)
-                link = get_kind(case.kind).link(post)
+                kind.show(post, case.original_text)
+                link = kind.link(post)
+                if kind.published is not None and not _was_published(case):
+                    kind.published(post)
             case.published_text = case.original_text
             case.state = CaseState.APPROVED
             case.decided_at = now
@@ -1017,6 +1023,19 @@ def decide_appeal(
         link,
     )
     return appeal
+
+
+def _was_published(case: ModerationCase) -> bool:
+    """Whether the post was ever on show (so its publication was already announced)."""
+    shown = [Verdict.ALLOW, Verdict.REVIEW, Verdict.REDACT, Verdict.APPROVE, Verdict.REDACT_APPROVE]
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(ModerationDecision)
+            .where(ModerationDecision.case_id == case.id, ModerationDecision.verdict.in_(shown))
+        )
+        or 0
+    ) > 0
 
 
 def pending_appeals() -> list[Appeal]:

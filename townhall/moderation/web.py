@@ -62,9 +62,11 @@ def flag_url(kind: str, content_id: int) -> str:
     return url_for("moderation.flag", kind=kind, content_id=content_id)
 
 
+def moderation_can(action: str) -> bool:
+    """Whether the signed-in person may do a moderation action (for templates)."""
+    return permissions.can(current_user, action)
+
+
 def template_globals() -> dict[str, Any]:
     """What every template can use from moderation."""
-    return {
-        "flag_url": flag_url,
-        "moderation_can": lambda action: permissions.can(current_user, action),
-    }
+    return {"flag_url": flag_url, "moderation_can": moderation_can}
