@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from townhall.accounts.models import User
 from townhall.accounts.permissions import Role
@@ -25,6 +26,7 @@ from townhall.engagement.errors import ReportNotReady
 from townhall.engagement.kpis import Scope, contributions
 from townhall.engagement.service import KpiReading, kpis_for_consultation, read_kpi
 from townhall.extensions import db
+from townhall.moderation.models import CaseState, ModerationCase
 from townhall.proposals.models import Proposal, ProposalStatus, Vote
 from townhall.proposals.presentation import present
 from townhall.proposals.votes import ballots_cast, current_result
@@ -33,6 +35,7 @@ CLOSED_STATUSES = (Status.CLOSED, Status.OUTCOME_PUBLISHED, Status.ARCHIVED)
 # The report quotes this many of the comments people found most agreeable, unsigned.
 QUOTED_COMMENTS = 5
 EXCERPT_CHARS = 280
+VISIBLE_STATES = [state for state in CaseState if state.visible]
 
 
 @dataclass
@@ -107,11 +110,19 @@ def build_report(consultation: Consultation, now: datetime | None = None) -> Rep
             func.count(Comment.id).filter(Comment.is_official.is_(True)),
         ).where(*live)
     ).one()
+    # Only words the public could read are quoted: never a post that moderation
+    # held, hid or refused (it may carry the very personal data it was held for).
+    case = aliased(ModerationCase)
     quoted = [
         _excerpt(body)
         for body in db.session.scalars(
             select(Comment.body)
-            .where(*live, Comment.is_official.is_(False))
+            .outerjoin(case, and_(case.kind == "comment", case.content_id == Comment.id))
+            .where(
+                *live,
+                Comment.is_official.is_(False),
+                or_(case.id.is_(None), case.state.in_(VISIBLE_STATES)),
+            )
             .order_by(Comment.agree_count.desc(), Comment.helpful_count.desc(), Comment.id)
             .limit(QUOTED_COMMENTS)
         )
