@@ -25,6 +25,9 @@ def make_token(app) -> Callable[..., str]:
     from townhall.extensions import db
 
     def make(user: User, *scopes: str, name: str = "test") -> str:
+        # End the test's read transaction first: on SQLite in WAL mode a transaction
+        # whose snapshot predates a request's commit cannot start writing.
+        db.session.commit()
         made = create_token(user, name, list(scopes or ("read", "write")))
         db.session.commit()
         return made.secret

@@ -57,7 +57,7 @@ def init_app(app: Flask) -> None:
     from townhall.api.core import fallback
     from townhall.api.pages import bp as pages_bp
     from townhall.api.schemas import ProblemSchema
-    from townhall.api.views import consultations, dialogue, open_data, proposals
+    from townhall.api.views import consultations, dialogue, moderation, open_data, places, proposals
     from townhall.api.views import webhooks as webhook_views
 
     app.config.setdefault("API_TITLE", API_TITLE)
@@ -77,7 +77,15 @@ def init_app(app: Flask) -> None:
     )
     api.spec.components.schema("Problem", schema=ProblemSchema)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for module in (consultations, dialogue, proposals, open_data, webhook_views):
+    for module in (
+        consultations,
+        dialogue,
+        proposals,
+        moderation,
+        places,
+        open_data,
+        webhook_views,
+    ):
         api.register_blueprint(module.blp)
     app.extensions["townhall_api"] = api
     app.register_blueprint(pages_bp)
@@ -86,5 +94,11 @@ def init_app(app: Flask) -> None:
 
 
 def openapi_document(app: Flask) -> dict[str, Any]:
-    """The OpenAPI document as served (with every operation's problem responses)."""
-    return _problem_responses(app.extensions["townhall_api"].spec.to_dict())
+    """The OpenAPI document as served (with every operation's problem responses).
+
+    Built once per app: the document depends only on the code.
+    """
+    if "townhall_api_document" not in app.extensions:
+        document = _problem_responses(app.extensions["townhall_api"].spec.to_dict())
+        app.extensions["townhall_api_document"] = document
+    return app.extensions["townhall_api_document"]

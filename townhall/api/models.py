@@ -28,6 +28,7 @@ EVENTS = {
     "consultation.closed": "A consultation closed.",
     "vote.closed": "A vote closed and its result was counted.",
     "outcome.published": "An outcome was published (or corrected).",
+    "post.moderated": "A moderator decided on a post (approved, redacted or rejected it).",
 }
 
 

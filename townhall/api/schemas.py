@@ -405,3 +405,80 @@ class DeliverySchema(Schema):
 
 class DeliveryListSchema(Schema):
     items = fields.List(fields.Nested(DeliverySchema), required=True)
+
+
+# --- moderation and places -------------------------------------------------------------
+
+
+class ClauseSchema(Schema):
+    number = fields.String(required=True)
+    title = fields.String(required=True)
+    explanation = fields.String(required=True)
+    action = fields.String(required=True)
+
+
+class StandardsSchema(Schema):
+    title = fields.String(required=True)
+    clauses = fields.List(fields.Nested(ClauseSchema), required=True)
+
+
+class ClauseCountSchema(Schema):
+    number = fields.String(required=True)
+    title = fields.String(required=True)
+    posts = fields.Integer(required=True)
+
+
+class FiguresSchema(Schema):
+    """Moderation in aggregate: no post, author or moderator is named."""
+
+    posts = fields.Integer(required=True)
+    by_state = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    by_auto_action = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    by_clause = fields.List(fields.Nested(ClauseCountSchema), required=True)
+    by_verdict = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    median_minutes = fields.Float(allow_none=True, required=True)
+    appeals = fields.Integer(required=True)
+    appeals_decided = fields.Integer(required=True)
+    appeals_upheld = fields.Integer(required=True)
+
+
+class FlagInputSchema(Schema):
+    clause = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class FlagResultSchema(Schema):
+    flagged = fields.Boolean(required=True)
+
+
+class PlaceSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    address = fields.String(required=True)
+    latitude = fields.Float(required=True)
+    longitude = fields.Float(required=True)
+    opening_hours = fields.String(required=True)
+
+
+class SavedAreaSchema(Schema):
+    id = fields.Integer(required=True)
+    label = fields.String(required=True)
+    latitude = fields.Float(required=True)
+    longitude = fields.Float(required=True)
+    radius_m = fields.Integer(required=True)
+    place_id = fields.Integer(allow_none=True, required=True)
+
+
+class SavedAreaListSchema(Schema):
+    items = fields.List(fields.Nested(SavedAreaSchema), required=True)
+
+
+class SavedAreaInputSchema(Schema):
+    """A point and radius, or a place (then its point and a small radius)."""
+
+    label = fields.String(load_default="", validate=validate.Length(max=80))
+    latitude = fields.Float(validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(validate=validate.Range(min=-180, max=180))
+    radius_m = fields.Integer(validate=validate.Range(min=1, max=50_000))
+    place_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))

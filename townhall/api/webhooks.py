@@ -41,6 +41,7 @@ from townhall.api.models import EVENTS, WebhookDelivery, WebhookEndpoint
 from townhall.consultations.models import Consultation, Outcome, Status
 from townhall.database import on_commit, utcnow
 from townhall.extensions import db
+from townhall.moderation.models import ModerationCase
 from townhall.proposals.models import Vote
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,9 @@ def _events_in(session: Session) -> dict[EventKey, dict[str, Any]]:
         elif isinstance(obj, Vote) and obj.id is not None:
             if any(v is not None for v in _changed_to(obj, "closed_at")):
                 found[("vote.closed", Vote, obj.id)] = {}
+        elif isinstance(obj, ModerationCase) and obj.id is not None:
+            if any(v is not None for v in _changed_to(obj, "decided_at")):
+                found[("post.moderated", ModerationCase, obj.id)] = {}
         elif isinstance(obj, Outcome) and (obj in session.new or session.is_modified(obj)):
             found[("outcome.published", Consultation, obj.consultation_id)] = {
                 "corrected": obj not in session.new
@@ -165,6 +169,14 @@ def _payload(session: Session, key: EventKey, facts: dict[str, Any]) -> dict[str
                 "title": obj.title,
                 "method": obj.method.value,
             }
+        }
+    if isinstance(obj, ModerationCase):
+        # Which post and what was decided; never the words, the author or the moderator.
+        return {
+            "post": {"kind": obj.kind, "id": obj.content_id},
+            "consultation_id": obj.consultation_id,
+            "state": obj.state.value,
+            "clause": obj.decision_clause,
         }
     data = _consultation_data(obj)
     if name == "outcome.published":
