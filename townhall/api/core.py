@@ -33,7 +33,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 BLUEPRINTS: list[Blueprint] = []
 
 
-def _authenticated() -> Authenticated:
+def authenticated() -> Authenticated:
     """This request's token, read once and kept on `g`."""
     if "api_auth" not in g:
         g.api_auth = authenticate(request.headers.get("Authorization"))
@@ -42,7 +42,7 @@ def _authenticated() -> Authenticated:
 
 def rate_limit_key() -> str:
     """Count requests per token; requests without a (valid) token per address."""
-    auth = _authenticated()
+    auth = authenticated()
     if auth.token is not None:
         return f"api-token:{auth.token.id}"
     return f"api-address:{get_remote_address()}"
@@ -55,13 +55,13 @@ def rate_limit() -> str:
 
 def acting_user() -> User | Any:
     """Who this request acts as: the token's owner, or an anonymous reader."""
-    auth = _authenticated()
+    auth = authenticated()
     return auth.user if auth.user is not None else login_manager.anonymous_user()
 
 
 def require_scope(scope: Scope) -> None:
     """Refuse (401/403, with the reason) unless a valid token with `scope` was sent."""
-    auth = _authenticated()
+    auth = authenticated()
     if auth.token is None:
         raise ApiProblem(
             401,
@@ -109,7 +109,7 @@ def _before_request() -> None:
         raise ApiProblem(
             413, f"The request body is larger than the API accepts ({MAX_BODY_BYTES:,} bytes)."
         )
-    auth = _authenticated()
+    auth = authenticated()
     if auth.refusal:
         raise ApiProblem(
             401,
@@ -117,11 +117,10 @@ def _before_request() -> None:
             headers={"WWW-Authenticate": 'Bearer realm="townhall", error="invalid_token"'},
         )
     if auth.token is not None:
-        # A token may always read what its owner may; without `read`, it reads nothing.
+        # Reading with a token needs its read scope: a write-only token reads nothing.
         if request.method in ("GET", "HEAD") and Scope.READ.value not in auth.token.scope_set:
             raise ApiProblem(403, "This token does not have the read scope.")
-        note_use(auth.token)
-        g.api_auth = authenticate(request.headers.get("Authorization"))
+        note_use(auth.token)  # commits; the token and its owner reload when next read
 
 
 def _after_request(response: Response) -> Response:

@@ -8,7 +8,7 @@ from flask import url_for
 
 from townhall.accounts.permissions import Permission, has_permission
 from townhall.api import represent
-from townhall.api.core import acting_user, api_blueprint, needs
+from townhall.api.core import acting_user, api_blueprint, authenticated, needs
 from townhall.api.cursors import make_cursor, read_cursor
 from townhall.api.loaders import consultation_for, not_found
 from townhall.api.problems import ApiProblem
@@ -47,9 +47,7 @@ TRANSITIONS = {
 @blp.response(200, MeSchema)
 def me():
     """Say who the token acts as, and its scopes."""
-    from townhall.api.core import _authenticated
-
-    auth = _authenticated()
+    auth = authenticated()
     if auth.user is None or auth.token is None:
         raise ApiProblem(401, "Send a personal API token to see whom it acts as.")
     return {
