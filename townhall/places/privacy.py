@@ -37,6 +37,7 @@ PRIVATE_TABLES = (
     "follow",
     "password_reset_token",
     "home_location",
+    "api_token",
 )
 # Columns never exported: secrets, not data about the person.
 SECRET_COLUMNS = {"password_hash", "session_version", "token_hash"}
