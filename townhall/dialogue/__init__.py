@@ -17,3 +17,23 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     register_section(Section(key="dialogue", order=SECTION_ORDER, render=render_section))
+    register_comments_with_moderation()
+
+
+def register_comments_with_moderation() -> None:
+    """Tell moderation how to load, show, hide and link a comment (see its registry)."""
+    from townhall.dialogue.models import Comment
+    from townhall.dialogue.service import comment_link
+    from townhall.markup import render_markdown
+    from townhall.moderation.registry import register_kind, text_model_kind
+
+    register_kind(
+        text_model_kind(
+            "comment",
+            Comment,
+            label="comment",
+            link=comment_link,
+            render=render_markdown,
+            place=lambda c: (c.consultation_id, c.consultation.title),
+        )
+    )

@@ -27,6 +27,7 @@ from townhall.dialogue.models import Comment, CommentRevision, Reaction, Reactio
 from townhall.extensions import db
 from townhall.links import link_to
 from townhall.markup import render_markdown
+from townhall.moderation.service import moderate_post
 from townhall.notifications.models import NotificationKind
 from townhall.notifications.service import notify
 
@@ -158,6 +159,7 @@ def accept_post(comment: Comment, *, is_edit: bool = False) -> None:
     comment.body_html = render_markdown(comment.body)
     db.session.add(comment)
     db.session.flush()
+    moderate_post("comment", comment, is_edit=is_edit)
 
 
 def _refuse_unless(refused: str | None, error: type[DialogueError]) -> None:
