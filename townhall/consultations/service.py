@@ -33,6 +33,7 @@ from townhall.database import utcnow
 from townhall.extensions import db
 from townhall.links import link_to
 from townhall.markup import render_markdown
+from townhall.moderation.service import moderate_post
 from townhall.notifications.models import NotificationKind
 from townhall.notifications.service import notify
 
@@ -508,18 +509,27 @@ def post_announcement(
     )
     db.session.add(announcement)
     db.session.flush()
+    # The channel standards: a held announcement is told of when a moderator publishes it.
+    if moderate_post("announcement", announcement).state.visible:
+        announce_published(announcement)
+    return announcement
+
+
+def announce_published(announcement: Announcement) -> None:
+    """Tell a published announcement's followers, and live readers, of it."""
+    consultation = announcement.consultation
     _tell_followers(
         consultation,
         NotificationKind.ANNOUNCEMENT,
-        f"New announcement on “{consultation.title}”: {title}",
-        email_subject=f"{title} ({consultation.title})",
+        f"New announcement on “{consultation.title}”: {announcement.title}",
+        email_subject=f"{announcement.title} ({consultation.title})",
         email_template="announcement",
-        announcement_title=title,
-        announcement_body=body,
-        exclude=author.id,
+        announcement_title=announcement.title,
+        # As published: with any personal details the standards redact removed.
+        announcement_body=announcement.body,
+        exclude=announcement.author_id,
     )
     live.publish_announcement(announcement)
-    return announcement
 
 
 def follower_ids(consultation: Consultation) -> list[int]:
