@@ -21,3 +21,42 @@ def init_app(app: Flask) -> None:
         Section(key="proposals", order=PROPOSALS_SECTION_ORDER, render=render_proposals_section)
     )
     register_section(Section(key="votes", order=VOTES_SECTION_ORDER, render=render_votes_section))
+    register_proposals_with_moderation()
+
+
+def register_proposals_with_moderation() -> None:
+    """Tell moderation how to load, show, hide and link a proposal.
+
+    Its title and description are held to the standards together, as "title\n\nbody";
+    a hidden proposal has status HIDDEN, which the pages already keep from the public.
+    """
+    from townhall.extensions import db
+    from townhall.links import link_to
+    from townhall.markup import render_markdown
+    from townhall.moderation.registry import ContentKind, register_kind
+    from townhall.proposals.models import Proposal, ProposalStatus
+
+    def show(proposal: Proposal, text: str) -> None:
+        title, _, body = text.partition("\n\n")
+        proposal.title, proposal.body = title, body
+        proposal.body_html = render_markdown(body)
+        if proposal.status is ProposalStatus.HIDDEN:
+            proposal.status = ProposalStatus.PUBLISHED
+
+    def hide(proposal: Proposal, _notice: str) -> None:
+        proposal.status = ProposalStatus.HIDDEN
+
+    register_kind(
+        ContentKind(
+            name="proposal",
+            label="proposal",
+            load=lambda proposal_id: db.session.get(Proposal, proposal_id),
+            text=lambda p: f"{p.title}\n\n{p.body}",
+            show=show,
+            hide=hide,
+            link=lambda p: link_to("proposals.show_proposal", proposal_id=p.id),
+            author_id=lambda p: p.author_id,
+            place=lambda p: (p.consultation_id, p.consultation.title),
+            posted_at=lambda p: p.created_at,
+        )
+    )

@@ -17,6 +17,7 @@ from townhall.consultations.models import Consultation
 from townhall.database import utcnow
 from townhall.extensions import db
 from townhall.markup import render_markdown
+from townhall.moderation.service import moderate_post
 from townhall.proposals.errors import NotAllowed, ProposalInvalid
 from townhall.proposals.models import (
     BODY_MAX,
@@ -158,6 +159,7 @@ def accept_proposal(proposal: Proposal) -> Proposal:
     proposal.status = ProposalStatus.PUBLISHED
     _shortlist_if_due(proposal)
     db.session.flush()
+    moderate_post("proposal", proposal)  # may hide it (HIDDEN) or redact it; raises on reject
     return proposal
 
 
