@@ -482,3 +482,17 @@ def test_staff_votes_are_hidden_with_their_consultation(
     sign_in(citizens[0])
     assert client.get(f"/votes/{vote.id}").status_code == 404
     assert client.get(f"/votes/{vote.id}/results").status_code == 404
+
+
+def test_a_proposal_the_standards_reject_keeps_the_input(
+    client, sign_in, post_form, consultation, citizens
+):
+    sign_in(citizens[0])
+    response = post_form(
+        f"/consultations/{consultation.id}/proposals/new",
+        {"title": "Bullshit budget", "body": "Cut it and keep this text."},
+    )
+    assert response.status_code == 422
+    html = text_of(response)
+    assert "cannot be published as it is" in html and "keep this text" in html
+    assert db.session.scalar(select(func.count()).select_from(Proposal)) == 0

@@ -32,6 +32,7 @@ from townhall.consultations.permissions import can_read
 from townhall.database import utcnow
 from townhall.extensions import db
 from townhall.form_handling import accept, add_form_error, keeps_input, refused_status
+from townhall.moderation.service import ContentRejected, ModerationError, record_rejection
 from townhall.proposals import export, service, votes
 from townhall.proposals.errors import (
     BallotInvalid,
@@ -172,13 +173,22 @@ def new_proposal(consultation_id: int):
     if accept(form):
         try:
             proposal = service.submit_proposal(consultation, current_user, form.details())
-        except ProposalError as error:
+        except (ProposalError, ModerationError) as error:
             db.session.rollback()
+            if isinstance(error, ContentRejected):
+                record_rejection(error)  # the decision is kept and audited, not the post
+                db.session.commit()
             add_form_error(form, str(error))
+            status = error.status if isinstance(error, ModerationError) else status_for(error)
             return render_template(
                 "proposals/new.html", form=form, consultation=consultation
-            ), status_for(error)
+            ), status
         db.session.commit()
+        if proposal.status is ProposalStatus.HIDDEN:
+            flash("Your proposal is held for a moderator to check before it is published.", "info")
+            return redirect(
+                url_for("consultations.show", consultation_id=consultation.id) + "#proposals", 303
+            )
         flash("Your proposal is published. Ask others to support it.", "success")
         return redirect(url_for(".show_proposal", proposal_id=proposal.id), 303)
     status = refused_status() if request.method == "POST" else 200
