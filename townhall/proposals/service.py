@@ -18,6 +18,7 @@ from townhall.database import utcnow
 from townhall.extensions import db
 from townhall.markup import render_markdown
 from townhall.moderation.service import moderate_post
+from townhall.proposals import events
 from townhall.proposals.errors import NotAllowed, ProposalInvalid
 from townhall.proposals.models import (
     BODY_MAX,
@@ -160,6 +161,8 @@ def accept_proposal(proposal: Proposal) -> Proposal:
     _shortlist_if_due(proposal)
     db.session.flush()
     moderate_post("proposal", proposal)  # may hide it (HIDDEN) or redact it; raises on reject
+    if proposal.status is not ProposalStatus.HIDDEN:
+        events.proposal_added(proposal)
     return proposal
 
 
@@ -236,6 +239,7 @@ def support_proposal(proposal: Proposal, user: User) -> bool:
     _bump(proposal, +1)
     _shortlist_if_due(proposal)
     db.session.flush()
+    events.proposal_supported(proposal)
     return True
 
 
@@ -269,6 +273,7 @@ def _shortlist_if_due(proposal: Proposal) -> None:
     if proposal.support_count >= support_threshold(proposal.consultation):
         proposal.status = ProposalStatus.SHORTLISTED
         proposal.shortlisted_at = utcnow()
+        events.proposal_shortlisted(proposal)
 
 
 # --- home locations ------------------------------------------------------------

@@ -29,6 +29,7 @@ from townhall.consultations.models import Consultation
 from townhall.database import utcnow
 from townhall.extensions import db
 from townhall.markup import render_markdown
+from townhall.proposals import events
 from townhall.proposals.errors import (
     BallotInvalid,
     NotAllowed,
@@ -243,6 +244,7 @@ def close_vote(vote: Vote, now: datetime | None = None) -> dict[str, Any]:
         vote.closed_at = now
         vote.result_json = json.dumps(tally_vote(vote).to_dict())
         db.session.flush()
+        events.vote_closed(vote)
     return result_of(vote)
 
 
@@ -412,6 +414,7 @@ def cast_ballot(
         for o, r, s in marks
     )
     db.session.flush()
+    events.tally_updated(vote)
     return Receipt(code=code, ballot=ballot, changed=changed)
 
 
