@@ -55,6 +55,24 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Hash test passwords with argon2id at its lightest settings.
+
+    The real settings cost a good fraction of a second per hash on purpose; the
+    suite makes thousands of accounts. Verifying reads the settings from each hash,
+    so everything else behaves as in production.
+    """
+    from argon2 import PasswordHasher
+
+    from townhall.accounts import passwords
+
+    real = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = real
+
+
 # --- the database -----------------------------------------------------------
 
 
