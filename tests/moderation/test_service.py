@@ -20,6 +20,7 @@ from townhall.moderation.models import (
     AppealState,
     AuditEntry,
     CaseState,
+    ModerationCase,
     ModerationDecision,
     SanctionKind,
     Verdict,
@@ -453,3 +454,37 @@ def test_a_rejected_proposal_is_not_stored(proposing, citizen, trust):
         )
     db.session.rollback()
     assert db.session.scalar(select(Proposal)) is None
+
+
+# --- display names ------------------------------------------------------------------
+
+
+def test_a_name_with_contact_details_is_refused_at_sign_up(app):
+    with pytest.raises(service.ContentRejected, match=r"clause 6\.3"):
+        accounts.register_user("jo@example.org", "Jo jo@example.org", "correct horse battery")
+    db.session.rollback()
+    assert accounts.find_user_by_email("jo@example.org") is None
+
+
+def test_a_name_that_sounds_official_waits_for_a_moderator(app, moderator):
+    user = accounts.register_user("cllr@example.org", "Cllr Jo Bloggs", "correct horse battery")
+    db.session.commit()
+    assert user.display_name == "New member"
+    case = service.find_case("display_name", user.id)
+    assert case.state is CaseState.HELD and case.clauses == ["6.1"]
+    assert case.original_text == "Cllr Jo Bloggs"
+    assert any("display name “Cllr Jo Bloggs” waits" in text for text in notices(user))
+    service.decide_case(case, moderator, Verdict.APPROVE, note="She is a councillor.")
+    db.session.commit()
+    assert user.display_name == "Cllr Jo Bloggs"
+    assert audit.verify().ok
+
+
+def test_officers_may_use_official_names_and_ordinary_names_pass(app):
+    officer = accounts.register_user(
+        "o@example.org", "Olu Officer", "correct horse battery", role=Role.OFFICER
+    )
+    citizen = accounts.register_user("c@example.org", "Chris Citizen", "correct horse battery")
+    db.session.commit()
+    assert officer.display_name == "Olu Officer" and citizen.display_name == "Chris Citizen"
+    assert db.session.scalar(select(ModerationCase)) is None

@@ -284,3 +284,19 @@ def test_officers_read_the_figures(client, sign_in, create_user, held):
     sign_in(create_user(role=Role.OFFICER))
     page = text_of(client.get("/moderation/figures"))
     assert "Posts held to the standards" in page and "Library opening hours" in page
+
+
+def test_signing_up_with_contact_details_in_the_name_is_a_422(client, post_form):
+    response = post_form(
+        "/sign-up",
+        {
+            "display_name": "Jo 07700 900123",
+            "email": "jo@example.org",
+            "password": "correct horse battery staple",
+            "confirm": "correct horse battery staple",
+        },
+        token_page="/sign-up",
+    )
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "clause 6.3" in page and 'value="jo@example.org"' in page

@@ -28,6 +28,9 @@ def init_app(app: Flask) -> None:
 
     app.extensions[STANDARDS_KEY] = standards
     app.register_blueprint(bp)
+    from townhall.moderation.names import register_display_names
+
+    register_display_names()
     app.register_error_handler(ModerationError, handle_refusal)
     app.before_request(enforce_suspension)
     # Globals, not a context processor: macros imported without context see them too.

@@ -96,7 +96,8 @@ class ContentRejected(ModerationError):
         first = decision.clauses[0]
         others = [hit.number for hit in decision.clauses[1:]]
         message = (
-            f"Your {kind.label} was not posted. It breaks clause {first.number}: {first.title}."
+            f"Your {kind.label} cannot be published as it is. "
+            f"It breaks clause {first.number}: {first.title}."
         )
         if first.explanation:
             message += f" {first.explanation}"
