@@ -25,6 +25,7 @@ from townhall.accounts.permissions import Permission, has_permission
 from townhall.database import utcnow
 from townhall.extensions import db
 from townhall.links import link_to
+from townhall.live import MODERATORS_ROOM, publish_coalesced
 from townhall.moderation import audit
 from townhall.moderation.models import (
     Appeal,
@@ -298,7 +299,7 @@ def _record(
     now: datetime,
     extra: dict[str, Any] | None = None,
 ) -> ModerationDecision:
-    """Write one decision on a case and its audit entry."""
+    """Write one decision on a case and its audit entry; moderators' pages hear of it."""
     decision = ModerationDecision(
         case_id=case.id,
         verdict=verdict,
@@ -324,6 +325,14 @@ def _record(
         actor_id=moderator.id if moderator else None,
         now=now,
     )
+    if case.state.queued or moderator is not None:
+        # Coalesced: a burst of posts (or a bulk decision) refreshes the queue once.
+        publish_coalesced(
+            MODERATORS_ROOM,
+            "queue",
+            "queue_changed",
+            {"refresh": ["moderation-queue"], "announce": "The moderation queue has changed."},
+        )
     return decision
 
 
