@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, send_from_directory
+from flask import Blueprint, abort, current_app, request
 
 bp = Blueprint("live", __name__)
 
@@ -24,4 +26,23 @@ def client(name: str):
     if name not in CLIENT_FILES:
         abort(404)
     # A missing file (npm not run) is a 404: pages still work, only without live updates.
-    return send_from_directory(client_folder(), name, max_age=7 * 24 * 3600)
+    data = _read_client_file(str(client_folder() / name))
+    if data is None:
+        abort(404)
+    # Served from memory, not an open file: a browser that drops the request halfway
+    # leaves no file handle behind.
+    response = current_app.response_class(
+        data, mimetype="application/json" if name.endswith(".map") else "text/javascript"
+    )
+    response.set_etag(hashlib.sha256(data).hexdigest())
+    response.cache_control.public = True
+    response.cache_control.max_age = 7 * 24 * 3600
+    return response.make_conditional(request)
+
+
+@cache
+def _read_client_file(path: str) -> bytes | None:
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return None
