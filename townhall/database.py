@@ -7,10 +7,11 @@ drop or alter them by name on both.
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
@@ -124,3 +125,20 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
     session.info.pop("after_commit", None)
+
+
+def enum_column(
+    cls: type[enum.Enum], name: str, *, length: int, validate_strings: bool = False
+) -> Enum:
+    """A portable enum column type: a VARCHAR of the members' values with a check
+    constraint named `name` (through the naming convention), never a native enum type,
+    so migrations read the same on SQLite and PostgreSQL."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        values_callable=lambda members: [m.value for m in members],
+        length=length,
+        validate_strings=validate_strings,
+    )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from townhall.accounts.models import User
 from townhall.accounts.permissions import Role
 from townhall.consultations.models import Area, Consultation
-from townhall.database import TimestampMixin, utcnow
+from townhall.database import TimestampMixin, enum_column, utcnow
 from townhall.extensions import db
 
 TITLE_MAX = 200
@@ -29,16 +29,7 @@ SCALE_MAX = 5
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    """A portable enum column: a VARCHAR with a named check constraint."""
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        values_callable=lambda members: [m.value for m in members],
-        length=30,
-        validate_strings=True,
-    )
+    return enum_column(cls, name, length=30, validate_strings=True)
 
 
 class Channel(enum.StrEnum):

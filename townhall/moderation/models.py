@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from townhall.accounts.models import User
-from townhall.database import utcnow
+from townhall.database import enum_column, utcnow
 from townhall.extensions import db
 
 KIND_MAX = 40
@@ -34,16 +34,7 @@ CLAUSE_MAX = 20
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    """A portable enum column: a VARCHAR with a named check constraint, not a native type."""
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        values_callable=lambda members: [m.value for m in members],
-        length=20,
-        validate_strings=True,
-    )
+    return enum_column(cls, name, length=20, validate_strings=True)
 
 
 class CaseState(enum.StrEnum):

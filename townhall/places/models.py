@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from townhall.accounts.models import User
 from townhall.consultations.models import Area, Consultation
-from townhall.database import TimestampMixin, utcnow
+from townhall.database import TimestampMixin, enum_column, utcnow
 from townhall.extensions import db
 
 NAME_MAX = 120
@@ -36,14 +36,7 @@ ENDPOINT_MAX = 1000
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        values_callable=lambda members: [m.value for m in members],
-        length=20,
-    )
+    return enum_column(cls, name, length=20)
 
 
 class PlaceKind(enum.StrEnum):

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from townhall.accounts.models import User
 from townhall.consultations.models import Consultation
-from townhall.database import TimestampMixin, utcnow
+from townhall.database import TimestampMixin, enum_column, utcnow
 from townhall.extensions import db
 
 TITLE_MAX = 150
@@ -39,14 +39,7 @@ DEFAULT_SUPPORT_THRESHOLD = 10
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        values_callable=lambda members: [m.value for m in members],
-        length=30,
-    )
+    return enum_column(cls, name, length=30)
 
 
 class ProposalStatus(enum.StrEnum):
