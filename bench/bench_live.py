@@ -307,8 +307,11 @@ def _key_of(name: str, data: Any) -> Any:
     return None
 
 
-def _post_comments(base: str, setup: Setup) -> dict[int, float]:
-    """Post POSTS comments at RATE a second; return the start time of each, by comment id."""
+def _post_comments(base: str, setup: Setup, run: str) -> dict[int, float]:
+    """Post POSTS comments at RATE a second; return the start time of each, by comment id.
+
+    Each run's words differ (`run`): the standards refuse a person's repeated post.
+    """
     import requests
 
     started: dict[int, float] = {}
@@ -322,17 +325,21 @@ def _post_comments(base: str, setup: Setup) -> dict[int, float]:
             began = time.monotonic()
             with http.post(
                 path,
-                data={"comment-body": f"Point {n}: Sunday opening, from resident {n}.",
+                data={"comment-body": f"Point {n} ({run}): Sunday opening, from resident {n}.",
                       "csrf_token": person["csrf"]},
                 allow_redirects=False,
                 timeout=30,
             ) as response:  # fmt: skip
                 match = re.search(r"comment-(\d+)$", response.headers.get("Location", ""))
+                answers.append(f"{response.status_code} {response.headers.get('Location', '')}")
         if match:
             with lock:
                 started[int(match.group(1))] = began
 
+    answers: list[str] = []
     _steady(post)
+    if not started:  # say why, rather than wait for events that cannot come
+        raise RuntimeError(f"no comment was accepted: {sorted(set(answers))[:5]}")
     return started
 
 
@@ -454,7 +461,8 @@ async def _run_townhall(
     with Servers("wsgi:app", processes, env, setup.folder, name) as servers:
         audience = Audience(servers.urls, room, ("comment_posted", "reactions_changed"))
         await audience.connect(CLIENTS)
-        started = await asyncio.to_thread(_post_comments, servers.urls[0], setup)
+        run = f"{processes} process{'es' if processes > 1 else ''}"
+        started = await asyncio.to_thread(_post_comments, servers.urls[0], setup, run)
         await _wait_for(audience, "comment_posted", CLIENTS * len(started), 20)
         delivery = _delivery(audience.arrivals, "comment_posted", started)
         votes = None

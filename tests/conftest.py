@@ -20,6 +20,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask, has_app_context
@@ -84,11 +85,40 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+# pytest-xdist runs the suite in several worker processes ("gw0", "gw1", ...); each
+# gets a database and a Redis database of its own, so workers never see each
+# other's rows, rate-limit counters or socket messages.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _worker_number() -> int:
+    """This worker's number (0 when the suite runs in one process)."""
+    return int(XDIST_WORKER.removeprefix("gw") or 0)
+
+
+def _worker_postgres(url: str) -> str:
+    """A database of this worker's own beside the configured one, made when missing."""
+    if not XDIST_WORKER:
+        return url
+    configured = make_url(url)
+    name = f"{configured.database}_{XDIST_WORKER}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return configured.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The URL of this run's test database, emptied and ready for migrations."""
     configured = os.environ.get("TOWNHALL_TEST_DATABASE_URL")
     if not configured:
+        # tmp_path_factory's folders are per worker already.
         return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "townhall.db")
     url = normalise_database_url(configured)
     try:
@@ -99,13 +129,17 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     except Exception as error:  # any failure to reach it is fatal for this run
         pytest.fail(f"TOWNHALL_TEST_DATABASE_URL names a database that cannot be reached: {error}")
     if make_url(url).get_backend_name() == "postgresql":
+        url = _worker_postgres(url)
         _reset_postgres(url)
     return url
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> str | None:
-    """REDIS_URL when this run names one (reachable, or the run fails); else None."""
+    """REDIS_URL when this run names one (reachable, or the run fails); else None.
+
+    Under xdist each worker moves to the next Redis database number along.
+    """
     url = os.environ.get("REDIS_URL")
     if not url:
         return None
@@ -115,6 +149,10 @@ def redis_url() -> str | None:
         redis.Redis.from_url(url, socket_connect_timeout=3).ping()
     except Exception as error:
         pytest.fail(f"REDIS_URL names a Redis that cannot be reached: {error}")
+    if XDIST_WORKER:
+        parts = urlsplit(url)
+        base = int(parts.path.strip("/") or 0)
+        url = parts._replace(path=f"/{(base + _worker_number()) % 16}").geturl()
     return url
 
 
@@ -131,6 +169,8 @@ def settings_for_tests(database_url: str, redis_url: str | None, outbox: Path) -
         "SOCKETIO_MESSAGE_QUEUE": None,
         "TOWNHALL_RAISE_ERRORS": True,
         "SERVER_NAME": None,
+        # Beside the outbox, so parallel workers never race to make one shared key file.
+        "PLACES_VAPID_KEY_FILE": str(outbox.parent / "vapid_private_key.pem"),
         # The default standards minus the clauses that trip bulk posting from fresh
         # accounts (new-account hold, posting rate, repeats, length); moderation's own
         # tests use the default file.
@@ -163,6 +203,10 @@ def empty_all_tables(app: Flask) -> None:
                 names = ", ".join(
                     connection.dialect.identifier_preparer.quote(t.name) for t in tables
                 )
+                # The audit log refuses TRUNCATE while accounts exist (its guard runs
+                # before any table empties); the suite's own reset runs as a superuser
+                # with triggers off, as a restore tool would.
+                connection.execute(text("SET LOCAL session_replication_role = replica"))
                 connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             else:
                 for table in tables:

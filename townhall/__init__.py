@@ -47,6 +47,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
 
+    from townhall.database import IdConverter
+
+    # Before any route is added: every `<int:...>` is then an id the database can hold.
+    app.url_map.converters["int"] = IdConverter
+    proxies = app.config.get("TOWNHALL_TRUSTED_PROXIES") or 0
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind nginx every request comes from 127.0.0.1: take the client's address
+        # from the header the trusted proxies add, and from no one else.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
+
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -114,9 +126,11 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Register every module's pages (and with them, its models and page sections)."""
     from townhall.accounts.views import bp as accounts_bp
+    from townhall.home.security_txt import bp as security_txt_bp
     from townhall.home.views import bp as home_bp
 
     app.register_blueprint(home_bp)
+    app.register_blueprint(security_txt_bp)
     app.register_blueprint(accounts_bp)
     for module in MODULES:
         importlib.import_module(module).init_app(app)

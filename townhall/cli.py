@@ -1,4 +1,4 @@
-"""`flask townhall ...` commands: prepare, create-user, seed-demo."""
+"""`flask townhall ...` commands: prepare, create-user, seed-demo, export, import."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import insert
 
+from townhall import backup
 from townhall.accounts import service as accounts
 from townhall.accounts.models import User
 from townhall.accounts.passwords import hash_password
@@ -165,3 +166,43 @@ def prepare(no_demo: bool) -> None:
         path = Path(current_app.instance_path) / SIGN_INS_FILE
         if path.exists():
             click.echo(f"Demo sign-ins are in {path}")
+
+
+@townhall_cli.command("export")
+@click.argument("file")
+def export_command(file: str) -> None:
+    """Write the whole database to FILE (gzip when it ends in .gz; - for stdout).
+
+    The file holds password and token hashes: keep it as safely as the database.
+    """
+    try:
+        counts = backup.export_file(db.engine, db.metadata, file)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    where = "standard output" if file == backup.STDIO else file
+    click.echo(f"Exported {backup.summary(counts)} to {where}.", err=True)
+
+
+@townhall_cli.command("import")
+@click.argument("file")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="PostgreSQL: import even while other sessions are connected to the database. "
+    "Every table is still locked, so they wait until the import ends.",
+)
+def import_command(file: str, force: bool) -> None:
+    """Load FILE (from `townhall export`; - for stdin) into this empty, migrated database.
+
+    Stop the site first: on PostgreSQL the import refuses to start while other sessions
+    are connected (unless --force). Nothing is kept unless the audit log verifies.
+    """
+    try:
+        imported = backup.import_file(db.engine, db.metadata, file, force=force)
+    except backup.BackupError as error:
+        raise click.ClickException(f"Nothing was imported. {error}") from None
+    click.echo(f"Imported {backup.summary(imported.counts)}.", err=True)
+    click.echo(
+        f"The audit log is intact: {imported.audit_entries} entries. Head: {imported.audit_head}",
+        err=True,
+    )

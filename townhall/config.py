@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
+# Seconds to connect to Redis, and to wait for an answer, before counting it as down.
+REDIS_TIMEOUT_SECONDS = 1.0
 
 
 def env_flag(name: str, default: bool = False) -> bool:
@@ -31,6 +33,31 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_days(name: str, default: int) -> int:
+    """Read a number of days, at least one."""
+    days = env_int(name, default)
+    if days < 1:
+        raise SystemExit(f"{name} is a number of days, at least 1, not {days}")
+    return days
+
+
+def redis_client_options() -> dict[str, Any]:
+    """Options for a Redis client, so that a Redis that is down fails fast.
+
+    redis-py waits for the operating system to give up connecting (minutes, against a
+    host that is gone) and then retries ten times; requests would hang that long. Redis
+    answers a working client in well under a millisecond, so a second is generous.
+    """
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {
+        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_timeout": REDIS_TIMEOUT_SECONDS,
+        "retry": Retry(NoBackoff(), 1),
+    }
 
 
 def normalise_database_url(url: str) -> str:
@@ -78,6 +105,9 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         "SOCKETIO_MESSAGE_QUEUE": redis_url,
         "SOCKETIO_CHANNEL": os.environ.get("TOWNHALL_SOCKETIO_CHANNEL") or "townhall",
         "TOWNHALL_HTTPS": https,
+        # Proxies in front of the app (nginx: 1) whose X-Forwarded-For is believed, so
+        # rate limits and the sign-in back-off see each client's own address.
+        "TOWNHALL_TRUSTED_PROXIES": env_int("TOWNHALL_TRUSTED_PROXIES", 0),
         "TOWNHALL_BASE_URL": os.environ.get("TOWNHALL_BASE_URL", "http://127.0.0.1:5000"),
         "TOWNHALL_COUNCIL_NAME": os.environ.get(
             "TOWNHALL_COUNCIL_NAME", "Townhall Borough Council"
@@ -100,14 +130,38 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Townhall <no-reply@townhall.example>"),
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX") or str(Path(instance_path) / "outbox"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis down or unreachable: go on limiting in each process's memory (Flask-Limiter
+        # tries Redis again now and then), and never turn a request into an error page
+        # because a limit could not be read or counted.
+        "RATELIMIT_STORAGE_OPTIONS": redis_client_options() if redis_url else {},
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_SIGN_IN": os.environ.get("TOWNHALL_RATELIMIT_SIGN_IN", "10 per minute"),
         "RATELIMIT_PASSWORD_RESET": os.environ.get(
             "TOWNHALL_RATELIMIT_PASSWORD_RESET", "5 per 15 minutes"
         ),
         "RATELIMIT_FLAG": os.environ.get("TOWNHALL_RATELIMIT_FLAG", "20 per hour"),
+        # Receipt codes are long and random; the limit stops anyone trawling for them.
+        "RATELIMIT_RECEIPT_CHECK": os.environ.get(
+            "TOWNHALL_RATELIMIT_RECEIPT_CHECK", "30 per 10 minutes"
+        ),
+        # Sign-in back-off (townhall/accounts/lockout.py): failures before a wait, from
+        # one address and from all addresses together; the first wait and its cap
+        # (seconds; it doubles with each further failure); how long failures count.
+        "SIGN_IN_LOCKOUT_AFTER": env_int("TOWNHALL_SIGN_IN_LOCKOUT_AFTER", 5),
+        "SIGN_IN_LOCKOUT_ACCOUNT_AFTER": env_int("TOWNHALL_SIGN_IN_LOCKOUT_ACCOUNT_AFTER", 20),
+        "SIGN_IN_LOCKOUT_FIRST_WAIT": env_int("TOWNHALL_SIGN_IN_LOCKOUT_FIRST_WAIT", 60),
+        "SIGN_IN_LOCKOUT_MAX_WAIT": env_int("TOWNHALL_SIGN_IN_LOCKOUT_MAX_WAIT", 900),
+        "SIGN_IN_FAILURES_KEPT": env_int("TOWNHALL_SIGN_IN_FAILURES_KEPT", 86400),
+        # How long a browser that signed in stays a known device of that account, not
+        # held by the account-wide wait (the device cookie, townhall/accounts/lockout.py).
+        "SIGN_IN_DEVICE_MAX_AGE": timedelta(days=env_days("TOWNHALL_SIGN_IN_DEVICE_DAYS", 90)),
         # The council's channel standards (TOML); unset means the default that ships.
         "TOWNHALL_STANDARDS": os.environ.get("TOWNHALL_STANDARDS") or None,
+        # Where to report a vulnerability (a mailto: or https: URI), published in
+        # /.well-known/security.txt; unset, no contact is published.
+        "TOWNHALL_SECURITY_CONTACT": os.environ.get("TOWNHALL_SECURITY_CONTACT") or None,
         "EMAIL_VERIFICATION_MAX_AGE": timedelta(days=3),
         "PASSWORD_RESET_MAX_AGE": timedelta(hours=1),
     }

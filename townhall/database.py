@@ -13,8 +13,11 @@ from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
+from werkzeug.routing import IntegerConverter
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -27,6 +30,62 @@ NAMING_CONVENTION = {
 # SQLite waits this long for a competing writer instead of failing with
 # "database is locked"; WAL lets readers carry on while one request writes.
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+# The largest id an INTEGER primary key holds (PostgreSQL's is 32-bit; SQLite's wider).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in a URL: a whole number an id column can hold.
+
+    A larger number is no match (404) instead of a database error when it is looked up.
+    """
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def parse_id(text: str | None) -> int | None:
+    """The id written in `text` (plain digits, 1 to MAX_ID), or None for anything else.
+
+    `str.isdigit` also accepts digits such as "²" that `int` refuses, and a long run
+    of digits overflows the database's integer: neither may reach a query.
+    """
+    if not text or len(text) > 10 or not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
+
+
+# SQLSTATEs that mean "busy, try again", not a fault in the request or the code:
+# lock_not_available, query_canceled (statement or lock timeout), serialization and
+# deadlock failures, too many connections, the server shutting down; class 08 is a
+# lost connection.
+_BUSY_SQLSTATES = {"55P03", "57014", "40001", "40P01", "53300", "57P01", "57P02", "57P03"}
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether a database error means the database was busy or briefly unreachable,
+    so the same request sent again a moment later would succeed.
+
+    SQLite says "database is locked" (or "busy") when another writer held it past the
+    busy timeout; PostgreSQL gives a SQLSTATE. Anything else (a missing table, a
+    broken constraint) is a fault and must not be dressed up as "try again".
+    """
+    if isinstance(error, SQLAlchemyTimeoutError):
+        return True  # every pooled connection was in use for the pool's timeout
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate:
+        return sqlstate in _BUSY_SQLSTATES or sqlstate.startswith("08")
+    message = str(original).lower()
+    return "database is locked" in message or "database is busy" in message
 
 
 def utcnow() -> datetime:

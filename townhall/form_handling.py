@@ -5,15 +5,24 @@ with `status=refused_status()`, so the person sees what they typed (passwords
 excepted) and what to fix. Requests refused before the view runs (a missing CSRF
 token, too many attempts) are replayed into views marked `@keeps_input`, with the
 refusal shown as a form error, instead of ending on a bare error page.
+
+Number fields are bounded by `InRange` (ids by `an_id`), so a value past what the
+domain or the database holds comes back beside its field instead of reaching a query.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_wtf import FlaskForm
+from wtforms import Field
+from wtforms.validators import StopValidation
+
+from townhall.database import MAX_ID
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,6 +31,25 @@ def keeps_input(view: F) -> F:
     """Mark a form view as safe to replay when its request is refused before it runs."""
     view.keeps_input = True  # type: ignore[attr-defined]
     return view
+
+
+def takes_json(view: F) -> F:
+    """Mark a page's view that reads a JSON body (its page's script posts to it)."""
+    view.takes_json = True  # type: ignore[attr-defined]
+    return view
+
+
+def json_sent_to_a_form() -> bool:
+    """Whether this request posts JSON to a view whose forms read form data only.
+
+    Flask-WTF would turn the JSON into form data and fail on anything but a flat
+    object (a list, `true`, nested values), so such a request never reaches a form.
+    The JSON API (under /api/) and views marked `@takes_json` read JSON themselves.
+    """
+    if request.method == "GET" or not request.is_json or request.path.startswith("/api/"):
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "takes_json", False)
 
 
 def refuse(message: str, status: int) -> None:
@@ -33,12 +61,25 @@ def accept(form: FlaskForm) -> bool:
     """Say whether the form was posted, is valid, and the request was not refused."""
     if request.method != "POST":
         return False
+    _drop_null_characters(form)
     valid = form.validate()
     refusal = g.get("form_refusal")
     if refusal is not None:
         form.form_errors.append(refusal[0])
         return False
     return valid
+
+
+def _drop_null_characters(form: FlaskForm) -> None:
+    """Take NUL characters out of what was typed in the form's text.
+
+    No keyboard types one, so the person's text reads the same without it; and
+    PostgreSQL refuses any statement with one in a text value (a database error, not a
+    message), so it must not reach a query, a lookup by name included.
+    """
+    for field in form:
+        if isinstance(field.data, str) and "\x00" in field.data:
+            field.data = field.data.replace("\x00", "")
 
 
 def refused_status() -> int:
@@ -62,3 +103,41 @@ def limit_form_posts(limit: Callable[[], str], scope: str) -> Callable[[F], F]:
         scope=scope,
         exempt_when=lambda: g.get("form_refusal") is not None,
     )
+
+
+class InRange:
+    """A number from `low` to `high` (or, for a multiple choice, each one), with one message
+    in the person's terms for anything else.
+
+    Anything else is a number out of range (an id no database column holds, a count
+    past the domain's limit), something that is no number at all (a word, NaN, infinity),
+    or a choice the select does not offer. WTForms would say "Not a valid integer value."
+    or "Invalid Choice: could not coerce." for some of these, and for a signalling NaN
+    typed into a `DecimalField` its own `NumberRange` raises instead of refusing; this
+    replaces all of them with `message`, shown beside the field with the input kept.
+    Put it after `Optional()` or `InputRequired()`, which deal with an empty field.
+    """
+
+    def __init__(self, low: float, high: float, message: str) -> None:
+        self.low, self.high, self.message = low, high, message
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        values = field.data if isinstance(field.data, list | tuple) else [field.data]
+        if not field.errors and all(self._within(value) for value in values):
+            return
+        field.errors.clear()  # WTForms' words for the same problem; ours say it once
+        raise StopValidation(self.message)
+
+    def _within(self, value: object) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            return False
+        if isinstance(value, Decimal) and not value.is_finite():
+            return False  # comparing a NaN Decimal raises; a signalling one even in isnan
+        if isinstance(value, float) and not math.isfinite(value):
+            return False
+        return self.low <= value <= self.high
+
+
+def an_id(message: str, *, none: bool = False) -> InRange:
+    """The id of something to choose (1 to MAX_ID, or 0 too when 0 means "none")."""
+    return InRange(0 if none else 1, MAX_ID, message)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from flask_login import current_user
@@ -23,10 +23,23 @@ def format_datetime(value: datetime | None, fmt: str = "%-d %B %Y, %H:%M") -> st
     return value.strftime(fmt)
 
 
+def format_duration(value: timedelta) -> str:
+    """A length of time in words, in its largest whole unit: "3 days", "an hour"."""
+    seconds = int(value.total_seconds())
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            if count == 1:
+                return f"an {unit}" if unit == "hour" else f"a {unit}"
+            return f"{count:,} {unit}s"
+    return f"{seconds:,} seconds"
+
+
 def register_template_helpers(app: Flask) -> None:
     """Make the helpers available in every template."""
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = lambda v: format_datetime(v, "%-d %B %Y")
+    app.jinja_env.filters["duration"] = format_duration
 
     @app.context_processor
     def inject() -> dict[str, object]:

@@ -14,6 +14,10 @@
 //   - for any event, data.counts sets [data-live-count] numbers, data.refresh fetches
 //     the page again and swaps its [data-live-part] parts (never one being edited),
 //     and data.announce is read out by the polite live region.
+// The server closes a person's sockets when what they may read shrinks (a new role,
+// a suspension, signing out elsewhere): the page connects again after a moment and
+// rejoins its rooms; a room it may no longer follow refuses, and the page stops
+// following it and offers a reload (which shows what the reader may now see).
 "use strict";
 
 (() => {
@@ -24,10 +28,18 @@
   // Spread the fetches of many readers after one event over a short while.
   const FETCH_JITTER_MS = 400;
   const DEFAULT_ROOT_LEVEL = 4;
+  // After the server closes the socket, connect again after this (plus jitter, so the
+  // pages of many people closed at once do not all come back in the same instant);
+  // closed this many times within the window, the page stops and offers a reload.
+  const RECONNECT_MS = 1000;
+  const RECONNECT_JITTER_MS = 2000;
+  const MAX_SERVER_CLOSES = 3;
+  const SERVER_CLOSE_WINDOW_MS = 60000;
 
   const rooms = new Map();
   const newestByKey = new Map();
   const waiting = [];
+  const serverCloses = [];
   let socket = null;
 
   // --- telling people -------------------------------------------------------
@@ -509,7 +521,15 @@
       request.last_id = state.lastId;
     }
     socket.timeout(10000).emit("join", request, (error, answer) => {
-      if (error || !answer || !answer.ok) {
+      if (error || !answer) {
+        return;
+      }
+      if (!answer.ok) {
+        if (answer.error === "unknown_room") {
+          // Not (or no longer) this reader's to follow: stop asking, and say so.
+          rooms.delete(room);
+          offerReload("This page no longer updates live.");
+        }
         return;
       }
       if (answer.reload) {
@@ -523,6 +543,26 @@
         state.lastId = answer.last_id;
       }
     });
+  }
+
+  function reconnectAfterServerClose() {
+    const now = Date.now();
+    serverCloses.push(now);
+    while (serverCloses.length && now - serverCloses[0] > SERVER_CLOSE_WINDOW_MS) {
+      serverCloses.shift();
+    }
+    if (serverCloses.length > MAX_SERVER_CLOSES || !rooms.size) {
+      offerReload("Live updates have stopped on this page.");
+      return;
+    }
+    window.setTimeout(
+      () => {
+        if (socket && !socket.connected) {
+          socket.connect();
+        }
+      },
+      RECONNECT_MS + Math.random() * RECONNECT_JITTER_MS,
+    );
   }
 
   function loadClient() {
@@ -560,8 +600,11 @@
         // "connect" comes again after every reconnection: join again and catch up.
         socket.on("connect", () => rooms.forEach((state, room) => join(room, state)));
         socket.on("disconnect", (reason) => {
+          // The client comes back by itself after a lost connection, but not after
+          // the server closed it: that is done when what this reader may read has
+          // changed, so connect again and let each room's join decide.
           if (reason === "io server disconnect") {
-            offerReload("Live updates have stopped on this page.");
+            reconnectAfterServerClose();
           }
         });
         socket.on("live_error", () => {});

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.altered_signatures import altered
 from tests.api.conftest import assert_problem
 from townhall.accounts.permissions import Role
 from townhall.consultations import service
@@ -69,10 +70,11 @@ def test_tampered_cursor_is_refused(api_as, create_consultation):
         create_consultation(status="open", title=f"C{n}")
     api = api_as(None)
     cursor = api.get("/consultations").get_json()["next_cursor"]
-    body = assert_problem(
-        api.get("/consultations", query_string={"cursor": cursor[:-2] + "xx"}), 400, "cursor"
-    )
-    assert "cursor" in body["errors"]["query"]
+    for bad in altered(cursor):
+        body = assert_problem(
+            api.get("/consultations", query_string={"cursor": bad}), 400, "cursor"
+        )
+        assert "cursor" in body["errors"]["query"]
     # A good cursor used with other filters is refused too.
     assert_problem(
         api.get("/consultations", query_string={"cursor": cursor, "status": "open"}), 400, "filters"
@@ -139,3 +141,22 @@ def test_docs_page_and_document(client):
     for path in document["paths"]:
         assert path in html
     assert "<script>" not in html
+
+
+def test_a_proposal_carries_its_position_when_pinned(api_as, citizen, create_consultation):
+    from townhall.proposals.service import ProposalDetails, submit_proposal
+
+    consultation = create_consultation(status="open", uses_proposals=True)
+    pinned = submit_proposal(
+        consultation,
+        citizen,
+        ProposalDetails(title="A bench", body="By the pond.", latitude=52.2, longitude=0.12),
+    )
+    unpinned = submit_proposal(consultation, citizen, ProposalDetails(title="Wi-Fi", body="Free."))
+    db.session.commit()
+
+    listed = api_as(None).get(f"/consultations/{consultation.id}/proposals").get_json()
+    by_id = {item["id"]: item for item in listed["items"]}
+
+    assert by_id[pinned.id]["position"] == {"latitude": 52.2, "longitude": 0.12}
+    assert by_id[unpinned.id]["position"] is None

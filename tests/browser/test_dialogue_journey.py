@@ -53,7 +53,8 @@ def test_a_citizen_reads_comments_replies_and_reacts(
     # An empty comment comes back with the problem, focused.
     page.get_by_role("button", name="Post comment").click()
     assert "Write something before posting." in page.get_by_role("alert").inner_text()
-    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    # The page's script moves focus once it runs; wait for it rather than race it.
+    page.wait_for_function("document.activeElement.hasAttribute('data-error-summary')")
     assert_accessible(page)
 
     page.get_by_label("Your comment").fill("Sunday opening would help *working parents*.")

@@ -17,6 +17,9 @@ from townhall.consultations import service as consultations
 from townhall.database import utcnow
 from townhall.extensions import db
 from townhall.places import service
+from townhall.proposals import service as proposals
+from townhall.proposals import votes
+from townhall.proposals.models import Method
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +48,32 @@ def test_check_in_at_a_library_and_see_its_consultations(
     browser, live_server, create_user, create_place, create_consultation
 ):
     library = create_place()
-    service.link_consultation(library, create_consultation(title="Sunday opening hours"))
+    sunday = create_consultation(
+        title="Sunday opening hours", uses_proposals=True, uses_voting=True
+    )
+    service.link_consultation(library, sunday)
+    now = utcnow()
+    votes.create_vote(
+        sunday,
+        sunday.created_by,
+        votes.VoteDetails(
+            title="Open on Sundays from May?",
+            method=Method.MAJORITY,
+            opens_at=now - timedelta(minutes=1),
+            closes_at=now + timedelta(days=7),
+        ),
+        now=now - timedelta(minutes=2),
+    )
+    proposals.submit_proposal(
+        sunday,
+        create_user(display_name="Paula Proposer"),
+        proposals.ProposalDetails(
+            title="Book swap shelf by the door",
+            body="Bring a book, take a book.",
+            latitude=LIBRARY[0] + 0.002,  # about 220 metres north
+            longitude=LIBRARY[1],
+        ),
+    )
     create_consultation(
         title="Library car park", latitude=LIBRARY[0], longitude=LIBRARY[1], radius_m=300
     )
@@ -71,11 +99,26 @@ def test_check_in_at_a_library_and_see_its_consultations(
     main = page.get_by_role("main")
     expect(main).to_contain_text("Sunday opening hours")
     expect(main).to_contain_text("Library car park")
+    expect(page.locator("#votes-here")).to_contain_text("Open on Sundays from May?")
+    expect(page.locator("#proposals-here")).to_contain_text("Book swap shelf by the door")
+    expect(page.locator("#proposals-here")).to_contain_text("about 220 metres away")
     assert_accessible(page)
     page.get_by_label(re.compile("Share my position once")).check()
     page.get_by_role("button", name="Check in here").click()
     expect(page.get_by_role("main")).to_contain_text("You are checked in at Central Library")
     expect(page.get_by_role("main")).to_contain_text("1 check-in here so far")
+
+    # The vote to cast there leads to its ballot; back at the library, it is marked cast.
+    page.get_by_role("link", name="Cast your vote in “Open on Sundays from May?”").click()
+    expect(page.get_by_role("heading", name="Your ballot")).to_be_visible()
+    page.get_by_label("For", exact=True).check()
+    page.get_by_role("button", name="Cast my ballot").click()
+    expect(page.get_by_role("main")).to_contain_text("Your ballot is recorded.")
+    page.goto(short_link)
+    expect(page.locator("#votes-here")).to_contain_text("You have voted")
+    page.get_by_role("link", name="Book swap shelf by the door").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Book swap shelf by the door")
+    expect(page.get_by_role("main")).to_contain_text("On the map")
     context.close()
 
 

@@ -51,21 +51,28 @@ def test_propose_support_vote_count_publish(live_server, page, create_consultati
     author, *others = [create_user(display_name=f"Resident {n}") for n in range(4)]
     consultation_url = f"{live_server}/consultations/{consultation.id}"
 
-    # A citizen puts a proposal forward; a first try without a title keeps the text.
+    # A citizen puts a proposal forward; a first try without a title and with a latitude
+    # off the map keeps what was typed.
     sign_in(page, live_server, author)
     page.goto(consultation_url)
     assert_accessible(page)
     page.get_by_role("link", name="Put forward a proposal").click()
     assert_accessible(page)
     page.get_by_label("Your proposal").fill("Two **new benches** by the pond.")
+    page.get_by_label("Latitude").fill("95")
+    page.get_by_label("Longitude").fill("-1.26")
     page.get_by_role("button", name="Publish proposal").click()
-    assert "Give your proposal a title." in page.get_by_role("alert").inner_text()
+    problems = page.get_by_role("alert").inner_text()
+    assert "Give your proposal a title." in problems and "Latitude runs from -90 to 90." in problems
     assert page.get_by_label("Your proposal").input_value() == "Two **new benches** by the pond."
+    assert page.get_by_label("Longitude").input_value() == "-1.26"
     assert_accessible(page)
+    page.get_by_label("Latitude").fill("51.75")
     page.get_by_label("Title").fill("Benches by the pond")
     page.get_by_label("Estimated cost in pounds (optional)").fill("1200")
     page.get_by_role("button", name="Publish proposal").click()
     assert "Your proposal is published." in page.get_by_role("main").inner_text()
+    assert "51.75000, -1.26000" in page.locator("[data-proposal-position]").inner_text()
     assert_accessible(page)
     sign_out(page)
 

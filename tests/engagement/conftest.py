@@ -55,11 +55,10 @@ class Scene:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_figures():
-    """Each test computes its own figures: the cache lives as long as the process."""
-    figures_cache.clear()
-    yield
-    figures_cache.clear()
+def _fresh_figures(app):
+    """Each test computes its own figures (each app has its own cache, emptied here
+    too in case a test makes figures, changes data and expects new ones)."""
+    figures_cache().clear()
 
 
 @pytest.fixture

@@ -8,22 +8,24 @@ from townhall.engagement.kpis import CATALOGUE, Scope, compute
 
 # Consultation A, counted from the Scene's docstring.
 EXPECTED_A = {
-    # c1, c2, c3 (comments), c4 (support, ballot), the officer (official answer)
+    # c1 (ballot; Q1 is held), c2 (proposal; the reply was rejected), c3 (comments),
+    # c4 (support, ballot), the officer (official answer)
     "participants": 5,
     # the four citizens, and s1 who follows; the officer is not a resident
     "residents_reached": 5,
-    # every participant but c3, whose account is 100 days old
-    "new_participants": 4,
-    "comments": 3,  # Q1, R2, Q3
-    "replies": 2,  # c2's reply and the official answer
+    # every participant first took part this week (c3 too, though the account is
+    # 100 days old: new means a first contribution, not a new account)
+    "new_participants": 5,
+    "comments": 2,  # R2, Q3 (Q1 is held: the public cannot read it)
+    "replies": 1,  # the official answer (c2's reply was rejected)
     "proposals": 1,
     "supports": 2,
     "ballots_cast": 2,
     # 2 ballots of 6 verified people (officer, four citizens, s1)
     "turnout": 33.3,
-    # Q1 answered within its standard; Q3 fell due unanswered
-    "responses_on_time": 50.0,
-    "response_days": 2.0,  # Q1: asked 3 days ago, answered 1 day ago
+    # Q3 fell due unanswered; Q1 (answered in time) is held, so not counted
+    "responses_on_time": 0.0,
+    "response_days": None,  # the only answered question, Q1, is held
     # A has not closed; so there is nothing to measure
     "outcome_days": None,
     # s1 (the announcement), c1 (the reply and the official answer), c4 (nearby)
@@ -57,8 +59,8 @@ def test_every_catalogue_entry_is_checked():
 EXPECTED_COUNCIL = {
     "participants": 5,  # c4 already counted
     "residents_reached": 5,
-    "comments": 4,
-    "replies": 2,
+    "comments": 3,  # A's two public ones and B's
+    "replies": 1,
     "outcome_days": 1.0,
     "ballots_cast": 2,
     "check_ins": 5,
@@ -75,7 +77,7 @@ def test_council_wide_figures(scene):
 def test_an_area_counts_its_consultations_only(scene):
     # B is in other areas: its comment is not counted for A's process area.
     scope = Scope(area_id=scene.a.process_area_id)
-    assert compute("comments", scope, scene.start, scene.end) == 3
+    assert compute("comments", scope, scene.start, scene.end) == 2  # A's public comments
     assert compute("outcome_days", scope, scene.start, scene.end) == pytest.approx(1.0, abs=0.05)
     # The library is linked to A, so it counts for A's areas, not B's.
     assert compute("check_ins", scope, scene.start, scene.end) == 5

@@ -19,8 +19,10 @@ def test_the_report_counts_and_quotes_only_what_the_public_could_read(scene):
     # c1, c2, c3 and c4 took part, and the officer who answered.
     assert report.participants_by_role["Residents (citizens)"] == 4
     assert report.participants_by_role["Officers, moderators and admins"] == 1
-    assert (report.comments, report.replies, report.questions) == (3, 2, 2)
-    assert (report.answered_on_time, report.official_responses, report.followers) == (1, 1, 1)
+    # Counted as quoted: held Q1 and c2's rejected reply are left out (so Q1, though
+    # answered in time, is not counted answered on time).
+    assert (report.comments, report.replies, report.questions) == (2, 1, 1)
+    assert (report.answered_on_time, report.official_responses, report.followers) == (0, 1, 1)
     # Q1 is held and c2's reply rejected: neither is quoted. The officer's answer is
     # an official response, not something residents said.
     assert sorted(report.quoted) == ["Evenings matter more to me.", "When will you decide?"]

@@ -79,20 +79,27 @@ def test_coalescer_sends_first_soon_then_at_most_once_per_interval_and_last():
     coalescer.flush()
     time.sleep(0.25)
     values = [data["n"] for _, data in sent]
-    assert values[0] <= 50  # the first goes as soon as the sending thread wakes
+    # The first goes when the sending thread wakes, not after the changes stop (how
+    # soon is a matter for bench/, not a timed assertion here).
+    assert values[0] < 500
     assert values[-1] == 500
     assert values == sorted(values)
     assert len(values) <= elapsed / 0.1 + 3
 
 
 def test_coalescer_keeps_keys_apart():
-    sent: list[str] = []
-    coalescer = Coalescer(lambda room, key, event, data: sent.append(key), 0.05)
-    for key in ("a", "b", "a", "b"):
-        coalescer.submit("r:1", key, "tally_updated", {})
+    sent: list[tuple[str, int]] = []
+    coalescer = Coalescer(lambda room, key, event, data: sent.append((key, data["n"])), 0.05)
+    for n, key in enumerate(("a", "b", "a", "b")):
+        coalescer.submit("r:1", key, "tally_updated", {"n": n})
     coalescer.flush()
     import time
 
     time.sleep(0.2)
-    assert sorted(sent) in (["a", "a", "b", "b"], ["a", "b"])
-    assert {"a", "b"} == set(sent)
+    # How many messages go depends on when the sending thread wakes ([a, b],
+    # [a, b, a], [a, a, b, b], ...); what may not vary: each key is sent, never more
+    # often than it changed, and each key's last message is its newest state.
+    for key, newest in (("a", 2), ("b", 3)):
+        mine = [n for k, n in sent if k == key]
+        assert 1 <= len(mine) <= 2
+        assert mine[-1] == newest

@@ -89,6 +89,17 @@ def test_the_database_refuses_to_change_or_delete_entries(entries):
     assert audit.verify().ok
 
 
+def test_postgresql_refuses_to_truncate_the_log_while_accounts_exist(entries):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE; its DELETE trigger is tested above")
+    with (
+        pytest.raises(DBAPIError, match="audit entries cannot be truncated"),
+        db.engine.begin() as connection,
+    ):
+        connection.execute(text("TRUNCATE audit_entry"))
+    assert audit.verify().ok
+
+
 def test_an_edited_entry_is_reported(entries, runner):
     tamper("UPDATE audit_entry SET data = replace(data, 'hold', 'allow') WHERE seq = 3")
     result = audit.verify()

@@ -82,6 +82,7 @@ def test_the_author_sees_awaiting_moderation_on_their_held_comment(
     page = text_of(client.get(response.headers["Location"]))
     assert "This post is awaiting moderation." in page
     assert "open on Sundays" not in page  # nobody sees held words, not even in the thread
+    assert "held for a moderator" in page and "has been posted" not in page
     notices = text_of(client.get("/notifications"))
     assert "awaiting moderation under clause 8.1" in notices
 

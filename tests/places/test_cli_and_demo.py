@@ -41,3 +41,21 @@ def test_demo_places(create_user, create_consultation):
     assert db.session.scalar(select(func.count()).select_from(Place)) == len(DEMO_PLACES)
     assert db.session.scalar(select(func.count()).select_from(StaffTask)) == 4
     assert db.session.scalar(select(func.count()).select_from(SavedArea)) == 6
+
+
+def test_every_demo_check_in_page_has_a_vote_to_cast_and_proposals_nearby(app, runner, client):
+    """The demo council's proposals are pinned near its places, and its vote is at each."""
+    from townhall.accounts.models import User
+    from townhall.places import service
+
+    result = runner.invoke(args=["townhall", "seed-demo", "--citizens", "0"])
+    assert result.exit_code == 0, result.output
+    citizen = db.session.scalar(select(User).where(User.email == "citizen@demo.townhall.example"))
+    places = service.list_places()
+    assert len(places) == len(DEMO_PLACES)
+    for place in places:
+        around = service.around_me(citizen, place)
+        assert around.votes, place.name
+        assert around.proposals, place.name
+        html = client.get(f"/c/{service.check_in_code(place)}").get_data(as_text=True)
+        assert "Sign in to vote" in html and 'data-proposal-nearby="' in html

@@ -496,3 +496,18 @@ def test_a_proposal_the_standards_reject_keeps_the_input(
     html = text_of(response)
     assert "cannot be published as it is" in html and "keep this text" in html
     assert db.session.scalar(select(func.count()).select_from(Proposal)) == 0
+
+
+def test_receipt_checks_are_rate_limited_and_keep_the_code_typed(app, client, post_form, make_vote):
+    app.config["RATELIMIT_RECEIPT_CHECK"] = "3 per 10 minutes"
+    vote = make_vote()
+    url = f"/votes/{vote.id}/receipt"
+    for _ in range(3):
+        assert post_form(url, {"code": "AAAA-BBBB-CCCC-DDDD"}).status_code == 404
+
+    refused = post_form(url, {"code": "ZZZZ-YYYY-XXXX-WWWW"})
+
+    assert refused.status_code == 429
+    html = text_of(refused)
+    assert "ZZZZ-YYYY-XXXX-WWWW" in html
+    assert "No ballot in this vote" not in html  # not checked at all

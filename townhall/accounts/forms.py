@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from townhall.accounts.models import DISPLAY_NAME_MAX, EMAIL_MAX
 from townhall.accounts.passwords import MAX_LENGTH
@@ -26,16 +29,39 @@ def _email_field() -> EmailField:
     )
 
 
+#: app.extensions key: a function giving the channel standards' limit on display names
+#: (moderation sets it; accounts sits below moderation and cannot ask it).
+NAME_LIMIT_KEY = "townhall.display_name_limit"
+
+
+def display_name_max() -> int:
+    """The longest display name accepted: the standards' limit, within the column's."""
+    stricter = current_app.extensions.get(NAME_LIMIT_KEY)
+    limit = stricter() if stricter is not None else None
+    return min(DISPLAY_NAME_MAX, limit) if limit else DISPLAY_NAME_MAX
+
+
 class SignUpForm(FlaskForm):
     """Create an account."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = display_name_max()
+        self.display_name.description = (
+            f"Shown beside what you write: 2 to {limit} characters. You can use your first name."
+        )
+        self.display_name.render_kw = {**(self.display_name.render_kw or {}), "maxlength": limit}
+
+    def validate_display_name(self, field: StringField) -> None:
+        """Measure the name as it will be kept (spaces run together) against the limit."""
+        size = len(" ".join((field.data or "").split()))
+        limit = display_name_max()
+        if not 2 <= size <= limit:
+            raise ValidationError(f"Use 2 to {limit} characters; this name has {size}.")
+
     display_name = StringField(
         "Display name",
-        description="Shown beside what you write. You can use your first name.",
-        validators=[
-            DataRequired("Enter the name to show beside your posts."),
-            Length(min=2, max=DISPLAY_NAME_MAX, message=f"Use 2 to {DISPLAY_NAME_MAX} characters."),
-        ],
+        validators=[DataRequired("Enter the name to show beside your posts.")],
         render_kw={"autocomplete": "nickname"},
     )
     email = _email_field()

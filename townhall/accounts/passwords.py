@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 from importlib.resources import files
 
@@ -12,6 +13,7 @@ MIN_LENGTH = 10
 MAX_LENGTH = 128  # argon2 would take more, but nobody types this much on purpose
 
 _hasher = PasswordHasher()
+_dummy: str | None = None
 
 
 def hash_password(password: str) -> str:
@@ -33,6 +35,19 @@ def needs_rehash(password_hash: str) -> bool:
         return _hasher.check_needs_rehash(password_hash)
     except InvalidHashError:
         return True
+
+
+def dummy_hash() -> str:
+    """A hash of no one's password, to check against when an email is unknown.
+
+    Signing in then costs as much for an unknown address as for a known one, so the
+    time taken does not reveal which addresses have accounts. It is made with today's
+    settings, and made again whenever they change.
+    """
+    global _dummy
+    if _dummy is None or needs_rehash(_dummy):
+        _dummy = hash_password(secrets.token_urlsafe(16))
+    return _dummy
 
 
 @cache

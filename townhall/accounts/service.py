@@ -7,29 +7,46 @@ Functions take and return model objects, flush but never commit, and raise an
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from townhall.accounts.models import PasswordResetToken, RoleChange, User
 from townhall.accounts.passwords import (
+    dummy_hash,
     hash_password,
     needs_rehash,
     password_problems,
     verify_password,
 )
 from townhall.accounts.permissions import Role
+
+# Installs the flush listener that sends `access_reduced` after a commit that demotes,
+# disables or signs out a person (change_role, end_sessions, places' delete_account).
+from townhall.accounts.signals import access_reduced  # noqa: F401
 from townhall.database import utcnow
 from townhall.extensions import db
+from townhall.signatures import written_as_issued
 
 VERIFY_SALT = "townhall.verify-email"
 
-# Checked against when an email is unknown, so that signing in takes as long for an
-# unknown address as for a known one and does not reveal which addresses exist.
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+#: Checks on a new display name, registered by modules above accounts (moderation
+#: holds names to the channel standards); each raises to refuse the name. Sign-up runs
+#: them when the email is taken too, so a refused name reveals nothing about the email.
+DisplayNameCheck = Callable[[str, Role], None]
+_display_name_checks: list[DisplayNameCheck] = []
+
+
+def register_display_name_check(check: DisplayNameCheck) -> None:
+    """Add a check that sign-up runs on display names (once, however often called)."""
+    if check not in _display_name_checks:
+        _display_name_checks.append(check)
 
 
 class AccountError(Exception):
@@ -112,6 +129,31 @@ def register_user(
     return user
 
 
+def sign_up(email: str, display_name: str, password: str) -> User | None:
+    """Create a citizen's account, or return None when the email already has one.
+
+    The caller answers both the same way (and emails the address either way), so that
+    sign-up does not reveal who has an account: the password rule and the display-name
+    checks apply whether or not the email is taken, and a password is hashed in both
+    cases so that both take as long. Raise WeakPassword (or a display-name check's error).
+    """
+    email = normalise_email(email)
+    display_name = " ".join(display_name.split())
+    problems = password_problems(password, email=email, display_name=display_name)
+    if problems:
+        raise WeakPassword(problems)
+    if find_user_by_email(email) is None:
+        try:
+            with db.session.begin_nested():
+                return register_user(email, display_name, password)
+        except (EmailTaken, IntegrityError):
+            pass  # signed up a moment ago by a request running alongside this one
+    for check in _display_name_checks:
+        check(display_name, Role.CITIZEN)
+    hash_password(password)
+    return None
+
+
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=VERIFY_SALT)
 
@@ -125,6 +167,8 @@ def verify_email(token: str) -> User:
     """Mark the email in `token` as verified; raise TokenInvalid or TokenExpired."""
     max_age = current_app.config["EMAIL_VERIFICATION_MAX_AGE"]
     try:
+        if not written_as_issued(token):
+            raise BadSignature("not written as issued")
         data = _serializer().loads(token, max_age=int(max_age.total_seconds()))
     except SignatureExpired:
         raise TokenExpired(
@@ -146,7 +190,7 @@ def authenticate(email: str, password: str) -> User:
     """Return the account matching email and password; raise InvalidCredentials."""
     user = find_user_by_email(email)
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(dummy_hash(), password)
         raise InvalidCredentials("That email address and password do not match an account.")
     if not verify_password(user.password_hash, password):
         raise InvalidCredentials("That email address and password do not match an account.")
@@ -162,24 +206,36 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _password_fingerprint(user: User) -> str:
+    """A short keyed digest of the password hash: it changes whenever the password does."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(secret, user.password_hash.encode(), hashlib.sha256).hexdigest()
+    return digest[:16]
+
+
 def request_password_reset(email: str) -> tuple[User, str] | None:
-    """Issue a single-use reset token for the account, or None when there is none."""
+    """Issue a single-use reset token for the account, or None when there is none.
+
+    The token is a random part, whose hash is stored, and a fingerprint of the
+    password: once the password changes, by whatever means, the token stops working.
+    """
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         return None
-    token = secrets.token_urlsafe(32)
+    secret = secrets.token_urlsafe(32)
     max_age: timedelta = current_app.config["PASSWORD_RESET_MAX_AGE"]
     db.session.add(
-        PasswordResetToken(user=user, token_hash=_hash_token(token), expires_at=utcnow() + max_age)
+        PasswordResetToken(user=user, token_hash=_hash_token(secret), expires_at=utcnow() + max_age)
     )
     db.session.flush()
-    return user, token
+    return user, f"{secret}.{_password_fingerprint(user)}"
 
 
 def check_reset_token(token: str) -> PasswordResetToken:
     """Return the live reset token record; raise TokenInvalid, TokenUsed or TokenExpired."""
+    secret, _, fingerprint = token.rpartition(".")
     record = db.session.scalar(
-        select(PasswordResetToken).where(PasswordResetToken.token_hash == _hash_token(token))
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == _hash_token(secret))
     )
     if record is None:
         raise TokenInvalid("This reset link is not valid. Ask for a new one.")
@@ -187,6 +243,11 @@ def check_reset_token(token: str) -> PasswordResetToken:
         raise TokenUsed("This reset link has already been used. Ask for a new one if you need it.")
     if record.expires_at <= utcnow():
         raise TokenExpired("This reset link has expired. Ask for a new one.")
+    if not hmac.compare_digest(fingerprint, _password_fingerprint(record.user)):
+        raise TokenUsed(
+            "Your password has changed since this reset link was sent. "
+            "Ask for a new one if you need it."
+        )
     return record
 
 
@@ -199,7 +260,7 @@ def reset_password(token: str, new_password: str) -> User:
         raise WeakPassword(problems)
     now = utcnow()
     user.password_hash = hash_password(new_password)
-    user.session_version += 1
+    end_sessions(user)
     # Receiving the link proves the person reads that inbox.
     if user.email_verified_at is None:
         user.email_verified_at = now
@@ -212,8 +273,22 @@ def reset_password(token: str, new_password: str) -> User:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """End every session and remember-me cookie of `user`, on every device.
+
+    Each carries the session version (see `User.session_version`); a copy of an old
+    cookie, kept by whoever saw it, no longer signs anyone in. Their live connections
+    close once this commits (`accounts.signals.access_reduced`).
+    """
+    user.session_version += 1
+
+
 def change_role(user: User, new_role: Role, *, changed_by: User) -> RoleChange:
-    """Give `user` a new role and record who did it; an admin cannot demote themselves."""
+    """Give `user` a new role and record who did it; an admin cannot demote themselves.
+
+    A role that loses a permission ends the person's live connections once this
+    commits (`accounts.signals.access_reduced`), so they rejoin only what they may read.
+    """
     if user.id == changed_by.id and new_role != Role.ADMIN:
         raise RoleChangeRefused("You cannot remove your own admin role: ask another admin.")
     if user.role == new_role:

@@ -3,8 +3,6 @@ one's own account, and the admin's list of people and their roles."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     abort,
@@ -16,10 +14,12 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
+from werkzeug.wrappers import Response
 
-from townhall.accounts import service
+from townhall.accounts import lockout, service
 from townhall.accounts.forms import (
     ConfirmForm,
     ForgotPasswordForm,
@@ -30,6 +30,7 @@ from townhall.accounts.forms import (
 )
 from townhall.accounts.models import RoleChange, User
 from townhall.accounts.permissions import Permission, Role, permission_required
+from townhall.database import parse_id
 from townhall.extensions import db
 from townhall.form_handling import (
     accept,
@@ -38,21 +39,12 @@ from townhall.form_handling import (
     limit_form_posts,
     refused_status,
 )
+from townhall.links import on_site_path
 from townhall.mail import send_mail
 
 bp = Blueprint("accounts", __name__)
 
 USERS_PER_PAGE = 50
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Return `target` when it is a path on this site, so sign-in cannot redirect away."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _send_verification(user: User) -> None:
@@ -82,24 +74,63 @@ def sign_up():
     form = SignUpForm()
     if accept(form):
         try:
-            user = service.register_user(
-                form.email.data, form.display_name.data, form.password.data
-            )
+            user = service.sign_up(form.email.data, form.display_name.data, form.password.data)
         except service.WeakPassword as error:
             form.password.errors.extend(error.problems)
-        except service.AccountError as error:
-            form.email.errors.append(str(error))
         else:
             db.session.commit()
-            _send_verification(user)
-            _start_session(user, remember=False)
-            flash(
-                f"Welcome, {user.display_name}. We have sent a confirmation link to {user.email}.",
-                "success",
-            )
-            return redirect(url_for("accounts.account"))
+            if user is not None:
+                _send_verification(user)
+            else:
+                # Tell the owner instead, so the page cannot reveal that they have an account.
+                _send_account_exists(service.normalise_email(form.email.data))
+            # The same page whether or not the email had an account.
+            return render_template("accounts/sign_up_sent.html", email=form.email.data)
     status = refused_status() if request.method == "POST" else 200
     return render_template("accounts/sign_up.html", form=form), status
+
+
+def _send_account_exists(email: str) -> None:
+    send_mail(
+        email,
+        "You already have an account",
+        "account_exists",
+        sign_in_link=url_for("accounts.sign_in", _external=True),
+        reset_link=url_for("accounts.forgot_password", _external=True),
+    )
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _wait_page(form: SignInForm, next_url: str | None, seconds: int):
+    """The sign-in form again, saying when this account may be tried from here."""
+    add_form_error(
+        form,
+        f"Too many failed attempts to sign in to this account. Try again in "
+        f"{_minutes(seconds)}, or reset your password by email now.",
+    )
+    html = render_template(
+        "accounts/sign_in.html", form=form, next_url=next_url, wait=_minutes(seconds)
+    )
+    return html, 429, {"Retry-After": str(seconds)}
+
+
+def _remember_device(response: Response, user: User) -> Response:
+    """Mark this browser as a known device of `user`'s account (lockout.py says why)."""
+    response.set_cookie(
+        lockout.DEVICE_COOKIE,
+        lockout.issue_device_token(user.id),
+        max_age=lockout.device_cookie_seconds(),
+        path=lockout.DEVICE_COOKIE_PATH,
+        secure=current_app.config["TOWNHALL_HTTPS"],
+        httponly=True,
+        # Only our own sign-in form posts to where it is sent.
+        samesite="Strict",
+    )
+    return response
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -107,30 +138,48 @@ def sign_up():
 @keeps_input
 def sign_in():
     """Sign in with email and password."""
-    next_url = _safe_next(request.args.get("next"))
+    next_url = on_site_path(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for("home.index"))
     form = SignInForm()
     if accept(form):
+        address = get_remote_address()
+        device = lockout.known_device(request.cookies.get(lockout.DEVICE_COOKIE), form.email.data)
+        wait = lockout.seconds_to_wait(form.email.data, address, device)
+        if wait:
+            # Not even the right password is tried while this account waits.
+            return _wait_page(form, next_url, wait)
         try:
             user = service.authenticate(form.email.data, form.password.data)
+        except service.InvalidCredentials as error:
+            db.session.rollback()
+            wait = lockout.record_failure(form.email.data, address, device)
+            add_form_error(form, str(error))
+            if wait:
+                return _wait_page(form, next_url, wait)
         except service.AccountError as error:
             db.session.rollback()
             add_form_error(form, str(error))
         else:
             db.session.commit()
+            lockout.clear_failures(form.email.data, address, device)
             _start_session(user, remember=form.remember.data)
             flash(f"Signed in as {user.display_name}.", "success")
-            return redirect(next_url or url_for("home.index"))
+            return _remember_device(redirect(next_url or url_for("home.index")), user)
     status = refused_status() if request.method == "POST" else 200
     return render_template("accounts/sign_in.html", form=form, next_url=next_url), status
 
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
-    """Sign out and forget the session."""
-    logout_user()
+    """Sign out here and everywhere else, and forget the session and remember-me cookie."""
+    if current_user.is_authenticated:
+        # Copies of this session's cookies (or of another device's) stop working.
+        service.end_sessions(current_user)
+        db.session.commit()
+    # Clear first: logout_user leaves the mark that deletes the remember-me cookie.
     session.clear()
+    logout_user()
     flash("You have signed out.", "success")
     return redirect(url_for("home.index"))
 
@@ -143,12 +192,11 @@ def verify_email(token: str):
     except service.AccountError as error:
         return render_template("accounts/link_problem.html", message=str(error)), 400
     db.session.commit()
-    flash(f"Thank you: {user.email} is confirmed.", "success")
-    return redirect(
-        url_for("accounts.account")
-        if current_user.is_authenticated
-        else url_for("accounts.sign_in")
-    )
+    if current_user.is_authenticated:
+        flash(f"Thank you: {user.email} is confirmed.", "success")
+        return redirect(url_for("accounts.account"))
+    flash(f"Thank you: {user.email} is confirmed. Sign in to take part.", "success")
+    return redirect(url_for("accounts.sign_in"))
 
 
 @bp.route("/verify/resend", methods=["POST"])
@@ -185,6 +233,14 @@ def forgot_password():
                 link=url_for("accounts.reset_password", token=token, _external=True),
                 minutes=int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60),
             )
+        elif service.find_user_by_email(form.email.data) is None:
+            # Mail goes out either way, so the time taken does not tell either.
+            send_mail(
+                service.normalise_email(form.email.data),
+                "Resetting a password",
+                "reset_no_account",
+                sign_up_link=url_for("accounts.sign_up", _external=True),
+            )
         # The same answer either way, so the form does not reveal who has an account.
         return render_template("accounts/reset_sent.html", email=form.email.data)
     status = refused_status() if request.method == "POST" else 200
@@ -212,6 +268,7 @@ def reset_password(token: str):
             ), 400
         else:
             db.session.commit()
+            lockout.clear_failures(user.email, get_remote_address())
             _start_session(user, remember=False)
             flash("Your password has been changed and you are signed in.", "success")
             return redirect(url_for("accounts.account"))
@@ -235,7 +292,16 @@ def _user_list_page(status: int = 200):
         statement = statement.where(or_(User.email.like(pattern), User.display_name.ilike(pattern)))
     if role in {r.value for r in Role}:
         statement = statement.where(User.role == Role(role))
-    page = db.paginate(statement, per_page=USERS_PER_PAGE, error_out=False)
+    # Our own reading of ?page=: Flask-SQLAlchemy's takes any size of number, and a
+    # huge one overflows the query's OFFSET.
+    number = parse_id(request.args.get("page"))
+    page = db.paginate(
+        statement,
+        page=number or 1,
+        per_page=USERS_PER_PAGE,
+        max_per_page=USERS_PER_PAGE,
+        error_out=False,
+    )
     recent_changes = db.session.scalars(
         select(RoleChange).order_by(RoleChange.changed_at.desc(), RoleChange.id.desc()).limit(20)
     ).all()

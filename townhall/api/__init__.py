@@ -12,7 +12,10 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
+from townhall.accounts.permissions import Role
 from townhall.api.core import PREFIX
+from townhall.moderation.service import STANDARDS_KEY
+from townhall.moderation.standards import Standards
 
 API_TITLE = "Townhall API"
 API_VERSION = "1"
@@ -50,15 +53,52 @@ def _problem_responses(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+def _standards_limits(spec: dict[str, Any], standards: Standards) -> dict[str, Any]:
+    """State the text limits of the channel standards this app loaded.
+
+    A field marked `x-standards-kind` carries what is stored as its `maxLength`; the
+    standards may be stricter, and may differ by role. The document gives the most
+    anyone may send (so it never refuses a text the API takes) and says, in the
+    field's description, who may send how much.
+    """
+    from townhall.api.schemas import STANDARDS_KIND, text_limit
+
+    for schema in spec.get("components", {}).get("schemas", {}).values():
+        for prop in schema.get("properties", {}).values():
+            kind = prop.get(STANDARDS_KIND)
+            if kind is None:
+                continue
+            stored = prop["maxLength"]
+            by_role = {role: text_limit(kind, role.value, stored, standards) for role in Role}
+            prop["maxLength"] = max(by_role.values())
+            prop["description"] = f"{prop.get('description', 'Text')}. {_limits_in_words(by_role)}"
+    return spec
+
+
+def _limits_in_words(by_role: dict[Role, int]) -> str:
+    """'Up to 5,000 characters.', or who may send how much when the roles differ."""
+    if len(set(by_role.values())) == 1:
+        return f"Up to {next(iter(by_role.values())):,} characters."
+    groups: dict[int, list[str]] = {}
+    for role, limit in by_role.items():
+        groups.setdefault(limit, []).append("staff" if role is Role.STAFF else f"{role.value}s")
+    parts = []
+    for limit, names in groups.items():
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        parts.append(f"for {listed}, up to {limit:,} characters")
+    return "; ".join(parts).capitalize() + "."
+
+
 def init_app(app: Flask) -> None:
     """Register the API blueprints, the document, the docs and token pages, and commands."""
     from townhall.api import webhooks  # noqa: F401  (listens for events to send)
     from townhall.api.cli import api_cli
-    from townhall.api.core import fallback
+    from townhall.api.core import fallback, problem_outside_blueprints
     from townhall.api.pages import bp as pages_bp
     from townhall.api.schemas import ProblemSchema
     from townhall.api.views import consultations, dialogue, moderation, open_data, places, proposals
     from townhall.api.views import webhooks as webhook_views
+    from townhall.errors import render_errors_under
 
     app.config.setdefault("API_TITLE", API_TITLE)
     app.config.setdefault("API_VERSION", API_VERSION)
@@ -75,6 +115,7 @@ def init_app(app: Flask) -> None:
             },
         },
     )
+    render_errors_under(app, PREFIX + "/", problem_outside_blueprints)
     api.spec.components.schema("Problem", schema=ProblemSchema)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for module in (
@@ -96,9 +137,12 @@ def init_app(app: Flask) -> None:
 def openapi_document(app: Flask) -> dict[str, Any]:
     """The OpenAPI document as served (with every operation's problem responses).
 
-    Built once per app: the document depends only on the code.
+    Built once per app: the document depends on the code and on the channel
+    standards the app loaded at start-up (the text limits they set), neither of
+    which changes while it runs.
     """
     if "townhall_api_document" not in app.extensions:
         document = _problem_responses(app.extensions["townhall_api"].spec.to_dict())
+        document = _standards_limits(document, app.extensions[STANDARDS_KEY])
         app.extensions["townhall_api_document"] = document
     return app.extensions["townhall_api_document"]

@@ -19,7 +19,7 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
 
 from townhall.accounts.models import User
-from townhall.api.problems import ApiProblem, register_problem_handlers
+from townhall.api.problems import ApiProblem, http_problem, register_problem_handlers
 from townhall.api.tokens import Authenticated, Scope, authenticate, note_use
 from townhall.extensions import csrf, limiter, login_manager
 
@@ -151,9 +151,9 @@ csrf.exempt(fallback)
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-@fallback.route("/<path:rest>", methods=list(_METHODS))
-def no_such_operation(rest: str):
-    """Answer 405 (with Allow) when the path exists for other methods, else 404."""
+def _no_operation_problem() -> ApiProblem:
+    """Why no operation answers this request: 405 (with Allow) when the path exists for
+    other methods, else 404."""
     adapter = current_app.url_map.bind_to_environ(request.environ)
     allowed = []
     for method in _METHODS:
@@ -164,9 +164,27 @@ def no_such_operation(rest: str):
         if endpoint != "api_fallback.no_such_operation":
             allowed.append(method)
     if allowed:
-        raise ApiProblem(
+        return ApiProblem(
             405,
             f"{request.path} does not accept {request.method}; it accepts {', '.join(allowed)}.",
             headers={"Allow": ", ".join(allowed)},
         )
-    raise ApiProblem(404, "There is nothing at this address in the API. See /api/v1/docs.")
+    return ApiProblem(404, "There is nothing at this address in the API. See /api/v1/docs.")
+
+
+@fallback.route("/<path:rest>", methods=list(_METHODS))
+def no_such_operation(rest: str):
+    """Answer an address under /api/v1 that no operation serves."""
+    raise _no_operation_problem()
+
+
+def problem_outside_blueprints(error: HTTPException) -> Response:
+    """Errors under /api/ raised before any API blueprint took the request, as problems.
+
+    Werkzeug's router can refuse an address before the fallback above is tried (an id
+    past the converter's range answers 405 for POST, with GET named as allowed, though
+    GET finds nothing either): such routing refusals are worked out afresh.
+    """
+    if request.url_rule is None and error.code in (404, 405):
+        return http_problem(_no_operation_problem())
+    return http_problem(error)

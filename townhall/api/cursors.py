@@ -15,6 +15,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from townhall.api.problems import ApiProblem
+from townhall.signatures import written_as_issued
 
 SALT = "townhall-api-cursor"
 
@@ -38,6 +39,8 @@ def read_cursor(cursor: str | None, scope: str, filters: dict[str, Any]) -> int:
     if not cursor:
         return 1
     try:
+        if not written_as_issued(cursor):
+            raise BadSignature("not written as issued")
         data = _serializer().loads(cursor)
     except BadSignature:
         raise ApiProblem(

@@ -7,8 +7,10 @@ on the API documentation page; fields are only ever added, never renamed.
 
 JSON: `{"generated_at", "licence", "consultations": [...]}` where each consultation
 carries its fields, `outcome` (or null) and `proposals`/`votes` as in the
-per-consultation open data. CSV: one table per file, `consultations`, `outcomes`
-or `tallies`, with the columns listed in `CSV_COLUMNS`.
+per-consultation open data (a proposal's `position` is the API's: `{"latitude",
+"longitude"}` or null). CSV: one table per file, `consultations`, `outcomes`,
+`proposals` or `tallies`, with the columns listed in `CSV_COLUMNS` (a position as
+`latitude` and `longitude`, empty when there is none).
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from sqlalchemy import select
 from townhall.consultations.models import PUBLISHED_STATUSES, Audience, Consultation
 from townhall.database import utcnow
 from townhall.extensions import db
+from townhall.proposals.export import PROPOSAL_COLUMNS, open_data, proposal_row
 from townhall.proposals.export import _cell as defuse_cell
 from townhall.proposals.export import _tally_rows as tally_rows
-from townhall.proposals.export import open_data
 
 LICENCE = "Open Government Licence v3.0"
 
@@ -36,6 +38,7 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "outcomes": (
         "consultation_id", "you_said", "decision", "reasons", "next_steps", "published_at",
     ),
+    "proposals": ("consultation_id", *PROPOSAL_COLUMNS),
     "tallies": (
         "consultation_id", "vote_id", "vote_title", "method", "option", "measure", "value",
         "winner",
@@ -117,6 +120,10 @@ def bulk_csv(table: str) -> str:
         rows = [{**c, "phases": " ".join(c["phases"])} for c in data]
     elif table == "outcomes":
         rows = [{"consultation_id": c["id"], **c["outcome"]} for c in data if c["outcome"]]
+    elif table == "proposals":
+        rows = [
+            {"consultation_id": c["id"], **proposal_row(p)} for c in data for p in c["proposals"]
+        ]
     elif table == "tallies":
         rows = [row for c in data for row in _tally_rows(c)]
     else:

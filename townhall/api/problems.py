@@ -18,7 +18,9 @@ from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from townhall.consultations.service import ConsultationError, InvalidTransition
+from townhall.database import is_busy
 from townhall.dialogue import service as dialogue
+from townhall.errors import BUSY_RETRY_AFTER
 from townhall.extensions import db
 from townhall.proposals import errors as proposal_errors
 
@@ -37,10 +39,12 @@ TITLES = {
     409: ("conflict", "That cannot be done in the current state"),
     412: ("precondition-failed", "The resource has changed"),
     413: ("too-large", "The request body is too large"),
+    414: ("uri-too-long", "The address is too long"),
     415: ("unsupported-media-type", "Send JSON"),
     422: ("invalid", "The request has invalid or unknown fields"),
     429: ("rate-limited", "Too many requests"),
     500: ("server-error", "Something went wrong on our side"),
+    503: ("busy", "The database was busy; nothing was changed"),
 }
 
 DEFAULT_DETAILS = {
@@ -48,10 +52,13 @@ DEFAULT_DETAILS = {
     404: "There is nothing at this address in the API.",
     405: "This address does not accept that method. The OpenAPI document lists what it does.",
     413: "The request body is larger than the API accepts.",
+    414: "The query string is longer than the API accepts.",
     415: "Send the request body as JSON with Content-Type: application/json.",
     422: "Some fields are missing, unknown or of the wrong type: see `errors`.",
     429: "This token (or address) has made too many requests. Wait, then try again.",
     500: "Nothing you did caused this. Please try again later.",
+    503: "The database was busy, so nothing was changed. Send the same request again "
+    "after the seconds in Retry-After.",
 }
 
 
@@ -165,6 +172,34 @@ def _refusal_from_elsewhere(error: Exception, status: int) -> Response:
     return problem_response(status, str(error))
 
 
+def http_problem(error: HTTPException) -> Response:
+    """An HTTP error (a 404, a webargs 422, an oversized body...) as problem+json."""
+    if isinstance(error, ApiProblem):
+        return problem_response(
+            error.code or 400, error.description or "", errors=error.errors,
+            headers=error.extra_headers,
+        )  # fmt: skip
+    status = error.code or 500
+    errors = _webargs_errors(error)
+    if errors and "json" in errors and errors["json"] == ["Invalid JSON body."]:
+        return problem_response(
+            400, "The body is not valid JSON.", errors={"json": ["Invalid JSON body."]}
+        )
+    if errors:
+        return problem_response(
+            422 if status in (400, 422) else status, _describe(errors), errors=errors
+        )
+    detail = (
+        error.description
+        if getattr(error, "townhall_detail", False)
+        else DEFAULT_DETAILS.get(status, error.description or "")
+    )
+    headers = {}
+    if status == 405 and error.get_headers():
+        headers = {k: v for k, v in error.get_headers() if k == "Allow"}
+    return problem_response(status, detail, headers=headers)
+
+
 def register_problem_handlers(blueprint: Blueprint) -> None:
     """Answer every error raised under `blueprint` with problem+json, after a rollback."""
 
@@ -186,25 +221,7 @@ def register_problem_handlers(blueprint: Blueprint) -> None:
     @blueprint.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         db.session.rollback()
-        status = error.code or 500
-        errors = _webargs_errors(error)
-        if errors and "json" in errors and errors["json"] == ["Invalid JSON body."]:
-            return problem_response(
-                400, "The body is not valid JSON.", errors={"json": ["Invalid JSON body."]}
-            )
-        if errors:
-            return problem_response(
-                422 if status in (400, 422) else status, _describe(errors), errors=errors
-            )
-        detail = (
-            error.description
-            if getattr(error, "townhall_detail", False)
-            else DEFAULT_DETAILS.get(status, error.description or "")
-        )
-        headers = {}
-        if status == 405 and error.get_headers():
-            headers = {k: v for k, v in error.get_headers() if k == "Allow"}
-        return problem_response(status, detail, headers=headers)
+        return http_problem(error)
 
     for cls, _status in DOMAIN_STATUSES:
 
@@ -219,6 +236,11 @@ def register_problem_handlers(blueprint: Blueprint) -> None:
         status = getattr(error, "status", None)
         if isinstance(status, int) and 400 <= status < 500:
             return _refusal_from_elsewhere(error, status)
+        if is_busy(error):
+            log.warning("database busy on API %s %s: %s", request.method, request.path, error)
+            return problem_response(
+                503, DEFAULT_DETAILS[503], headers={"Retry-After": str(BUSY_RETRY_AFTER)}
+            )
         if current_app.config.get("TOWNHALL_RAISE_ERRORS"):
             raise error
         log.exception("unhandled API error on %s %s", request.method, request.path)

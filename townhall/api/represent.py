@@ -95,6 +95,9 @@ def proposal(p: Proposal) -> dict[str, Any]:
         "body_html": p.body_html,
         "cost": p.cost,
         "location": p.location,
+        "position": (
+            {"latitude": p.latitude, "longitude": p.longitude} if p.has_position else None
+        ),
         "status": p.status.value,
         "supports": p.support_count,
         "created_at": p.created_at,

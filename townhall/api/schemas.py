@@ -8,13 +8,20 @@ is named in a 422 rather than silently ignored.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
+from townhall.api.core import acting_user
 from townhall.api.models import EVENTS
 from townhall.consultations.models import SUMMARY_MAX, TITLE_MAX, Audience, Phase, Status
 from townhall.dialogue.models import ReactionKind
 from townhall.dialogue.service import BODY_MAX, Sort
+from townhall.moderation.service import current_standards
+from townhall.moderation.standards import Standards
 from townhall.proposals.models import Eligibility, Method, ProposalStatus
+
+#: The longest announcement the API takes, whatever the standards say (the same bound
+#: as a consultation's own text).
+ANNOUNCEMENT_MAX = 20_000
 
 STATUSES = [s.value for s in Status]
 AUDIENCES = [a.value for a in Audience]
@@ -23,6 +30,64 @@ AUDIENCES = [a.value for a in Audience]
 def _when(description: str, *, nullable: bool = True) -> fields.AwareDateTime:
     return fields.AwareDateTime(
         allow_none=nullable, required=True, metadata={"description": description}
+    )
+
+
+# --- texts held to the channel standards ----------------------------------------------
+
+#: The vendor key that marks a text field held to the standards' length for a kind of
+#: post; `openapi_document` turns it into the app's own `maxLength` and description.
+STANDARDS_KIND = "x-standards-kind"
+
+#: What a limit is called in messages, per kind of post.
+_NOUNS = {"comment": "Comments", "announcement": "Announcements", "proposal": "Proposals"}
+
+
+def text_limit(kind: str, role: str, stored_max: int, standards: Standards | None = None) -> int:
+    """The most characters a `kind` of post by `role` may have: the channel standards'
+    limit where it is stricter than what is stored (`stored_max`).
+
+    The forms state and check the same number, so a text the API takes is one the
+    standards take, and its document states the limit they enforce.
+    """
+    limit = (standards or current_standards()).max_chars(kind, role)
+    return min(stored_max, limit) if limit else stored_max
+
+
+class _WithinStandards:
+    """Refuse a text longer than the standards allow its author (the token's owner).
+
+    Measured as the standards and the forms measure it: spaces at either end not
+    counted, a Windows line break as one character.
+    """
+
+    def __init__(self, kind: str, stored_max: int) -> None:
+        self.kind = kind
+        self.stored_max = stored_max
+
+    def __call__(self, value: str) -> None:
+        user = acting_user()
+        role = user.role.value if getattr(user, "is_authenticated", False) else "citizen"
+        limit = text_limit(self.kind, role, self.stored_max)
+        size = len(value.replace("\r\n", "\n").strip())
+        if size > limit:
+            noun = _NOUNS.get(self.kind, "Posts")
+            raise ValidationError(
+                f"{noun} can be at most {limit:,} characters; this one has {size:,}. "
+                "Shorten it and send it again."
+            )
+
+
+def post_text(kind: str, stored_max: int, description: str) -> fields.String:
+    """A post's text, held to the standards' length for `kind` (and to `stored_max`).
+
+    The field names its kind in the document (`x-standards-kind`), so the document's
+    `maxLength` is filled in from the standards the app loaded, not from the code.
+    """
+    return fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=stored_max), _WithinStandards(kind, stored_max)],
+        metadata={"description": description, STANDARDS_KIND: kind},
     )
 
 
@@ -155,7 +220,7 @@ class AnnouncementInputSchema(Schema):
     """A new announcement."""
 
     title = fields.String(required=True, validate=validate.Length(min=1, max=TITLE_MAX))
-    body = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
+    body = post_text("announcement", ANNOUNCEMENT_MAX, "The update, in Markdown")
 
 
 class OutcomeSchema(Schema):
@@ -214,7 +279,7 @@ class ThreadPageSchema(Schema):
 class CommentInputSchema(Schema):
     """A new comment, or a reply when `parent_id` is given."""
 
-    body = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
+    body = post_text("comment", BODY_MAX, "The comment, in Markdown")
     parent_id = fields.Integer(
         allow_none=True, load_default=None, validate=validate.Range(min=1, max=2**31 - 1)
     )
@@ -237,13 +302,28 @@ class ReactionResultSchema(Schema):
 # --- proposals and votes -----------------------------------------------------------
 
 
+class PositionSchema(Schema):
+    """A point on the map."""
+
+    latitude = fields.Float(required=True)
+    longitude = fields.Float(required=True)
+
+
 class ProposalSchema(Schema):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
     body = fields.String(required=True)
     body_html = fields.String(required=True)
     cost = fields.Integer(allow_none=True, required=True)
-    location = fields.String(allow_none=True, required=True)
+    location = fields.String(
+        allow_none=True, required=True, metadata={"description": "Where, in the author's words"}
+    )
+    position = fields.Nested(
+        PositionSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "The point the proposal is pinned to, if any"},
+    )
     status = fields.String(required=True, metadata={"enum": [s.value for s in ProposalStatus]})
     supports = fields.Integer(required=True)
     created_at = _when("When it was put forward", nullable=False)

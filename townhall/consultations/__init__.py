@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
 def register_announcements_with_moderation() -> None:
     """Tell moderation how to load, show, hide and link an announcement."""
     from townhall.consultations.models import Announcement
+    from townhall.consultations.permissions import can_read
     from townhall.consultations.service import announce_published
     from townhall.links import link_to
     from townhall.markup import render_markdown
@@ -36,5 +37,6 @@ def register_announcements_with_moderation() -> None:
             render=render_markdown,
             place=lambda a: (a.consultation_id, a.consultation.title),
             published=announce_published,
+            readable_by=lambda user, a: can_read(user, a.consultation),
         )
     )

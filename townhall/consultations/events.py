@@ -11,6 +11,7 @@ from typing import Any
 
 from townhall.consultations.models import Announcement, Consultation
 from townhall.consultations.permissions import can_read
+from townhall.database import parse_id
 from townhall.live import publish, register_room_kind
 
 # The page parts (`data-live-part` in consultations/show.html) each event refreshes.
@@ -27,9 +28,10 @@ def can_join(user: Any, key: str | None) -> bool:
     """Whether `user` may join the room of consultation `key` (as they may read it)."""
     from townhall.extensions import db
 
-    if key is None or not key.isdigit() or len(key) > 12:
+    consultation_id = parse_id(key)
+    if consultation_id is None:
         return False
-    consultation = db.session.get(Consultation, int(key))
+    consultation = db.session.get(Consultation, consultation_id)
     return consultation is not None and can_read(user, consultation)
 
 

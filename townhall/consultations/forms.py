@@ -17,7 +17,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from townhall.consultations.models import (
     AREA_NAME_MAX,
@@ -28,6 +28,7 @@ from townhall.consultations.models import (
     Audience,
 )
 from townhall.consultations.service import ConsultationDetails, list_areas
+from townhall.form_handling import InRange, an_id
 
 # Times are typed and shown in the council's local time, stored in UTC.
 LOCAL_ZONE = ZoneInfo("Europe/London")
@@ -65,10 +66,20 @@ class ConsultationForm(FlaskForm):
         validators=[DataRequired("Write what the consultation is about."), Length(max=BODY_MAX)],
     )
     process_area_id = SelectField(
-        "Process area", coerce=int, validators=[InputRequired("Choose a process area.")]
+        "Process area",
+        coerce=int,
+        validators=[
+            InputRequired("Choose a process area."),
+            an_id("Choose a process area from the list."),
+        ],
     )
     service_area_id = SelectField(
-        "Service area", coerce=int, validators=[InputRequired("Choose a service area.")]
+        "Service area",
+        coerce=int,
+        validators=[
+            InputRequired("Choose a service area."),
+            an_id("Choose a service area from the list."),
+        ],
     )
     audience = RadioField(
         "Who is it for?",
@@ -90,22 +101,23 @@ class ConsultationForm(FlaskForm):
         default=10,
         validators=[
             InputRequired("Say how many working days."),
-            NumberRange(1, 60, "Use 1 to 60 days."),
+            # The table's check constraint holds the same range (consultation.response_days).
+            InRange(1, 60, "Use 1 to 60 days."),
         ],
     )
     latitude = DecimalField(
         "Latitude",
         places=6,
-        validators=[Optional(), NumberRange(-90, 90, "Latitude runs from -90 to 90.")],
+        validators=[Optional(), InRange(-90, 90, "Latitude runs from -90 to 90.")],
     )
     longitude = DecimalField(
         "Longitude",
         places=6,
-        validators=[Optional(), NumberRange(-180, 180, "Longitude runs from -180 to 180.")],
+        validators=[Optional(), InRange(-180, 180, "Longitude runs from -180 to 180.")],
     )
     radius_m = IntegerField(
         "Radius (metres)",
-        validators=[Optional(), NumberRange(1, 100_000, "Use 1 to 100,000 metres.")],
+        validators=[Optional(), InRange(1, 100_000, "Use 1 to 100,000 metres.")],
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:

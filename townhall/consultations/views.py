@@ -26,7 +26,8 @@ from townhall.consultations.models import (
 )
 from townhall.consultations.permissions import Action, can, refusal
 from townhall.consultations.sections import render_sections
-from townhall.extensions import db
+from townhall.database import parse_id
+from townhall.extensions import db, login_manager
 from townhall.form_handling import accept, add_form_error, keeps_input, refused_status
 
 bp = Blueprint("consultations", __name__)
@@ -59,13 +60,16 @@ def load_consultation(consultation_id: int, action: Action = Action.READ) -> Con
     if refusal(current_user, Action.READ, consultation):
         abort(404)  # never reveal that a hidden consultation exists
     if action is not Action.READ and refusal(current_user, action, consultation):
+        if not current_user.is_authenticated:
+            abort(login_manager.unauthorized())  # signing in may help: say so
         abort(403)
     return consultation
 
 
 def _page_int(name: str = "page") -> int:
     value = request.args.get(name, "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+    page = parse_id(value)
+    return page if page is not None and page < 100_000 else 1
 
 
 @bp.route("/consultations")
@@ -76,7 +80,7 @@ def index():
     audience = request.args.get("audience", "")
     filters = service.ListingFilters(
         query=request.args.get("q", "").strip()[:200],
-        area_id=int(area) if area.isdigit() else None,
+        area_id=parse_id(area),
         status=Status(status) if status in Status._value2member_map_ else None,
         audience=Audience(audience) if audience in Audience._value2member_map_ else None,
     )

@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
 
 def register_comments_with_moderation() -> None:
     """Tell moderation how to load, show, hide and link a comment (see its registry)."""
+    from townhall.consultations.permissions import can_read
     from townhall.dialogue.models import Comment
     from townhall.dialogue.service import comment_link
     from townhall.markup import render_markdown
@@ -35,5 +36,6 @@ def register_comments_with_moderation() -> None:
             link=comment_link,
             render=render_markdown,
             place=lambda c: (c.consultation_id, c.consultation.title),
+            readable_by=lambda user, c: can_read(user, c.consultation),
         )
     )

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from townhall.accounts.permissions import Permission, has_permission
-from townhall.consultations.models import Consultation, Phase
+from townhall.consultations.models import Consultation, Phase, Status
 from townhall.consultations.permissions import Action, refusal
 from townhall.dialogue.models import Comment
 
@@ -36,6 +36,36 @@ def take_part_refusal(user: Any, consultation: Consultation) -> str | None:
 def official_refusal(user: Any, consultation: Consultation) -> str | None:
     """Why `user` may not post or mark an official response on `consultation`."""
     return refusal(user, Action.RESPOND_OFFICIALLY, consultation)
+
+
+# Once a consultation closes people can no longer talk it through, but the council
+# still owes answers to the questions it was asked: officers may answer a question
+# with an official response until the consultation is archived.
+ANSWERABLE_AFTER_CLOSE = (Status.CLOSED, Status.OUTCOME_PUBLISHED)
+LATE_ANSWER_MUST_BE_OFFICIAL = (
+    "This consultation has closed: answer the question as the council's official response."
+)
+
+
+def may_answer_after_close(user: Any, consultation: Consultation, parent: Comment | None) -> bool:
+    """Whether `user` may answer the question `parent` officially after the dialogue ended."""
+    return (
+        parent is not None
+        and parent.is_question
+        and not parent.is_deleted
+        and consultation.status in ANSWERABLE_AFTER_CLOSE
+        and official_refusal(user, consultation) is None
+    )
+
+
+def reply_refusal(
+    user: Any, consultation: Consultation, parent: Comment | None, *, official: bool
+) -> str | None:
+    """Why `user` may not post this comment (a reply to `parent` when given) now."""
+    refused = take_part_refusal(user, consultation)
+    if refused is None or not may_answer_after_close(user, consultation, parent):
+        return refused
+    return None if official else LATE_ANSWER_MUST_BE_OFFICIAL
 
 
 def edit_refusal(

@@ -27,7 +27,8 @@ from townhall.dialogue.models import Comment, CommentRevision, Reaction, Reactio
 from townhall.extensions import db
 from townhall.links import link_to
 from townhall.markup import render_markdown
-from townhall.moderation.service import moderate_post
+from townhall.moderation.service import HeldPost, held_posts, moderate_post
+from townhall.moderation.service import is_held as moderation_is_held
 from townhall.notifications.models import NotificationKind
 from townhall.notifications.service import notify
 
@@ -162,6 +163,11 @@ def accept_post(comment: Comment, *, is_edit: bool = False) -> None:
     moderate_post("comment", comment, is_edit=is_edit)
 
 
+def is_held(comment: Comment) -> bool:
+    """Whether `comment` waits, hidden, for a moderator before anyone else can read it."""
+    return moderation_is_held("comment", comment.id)
+
+
 def _refuse_unless(refused: str | None, error: type[DialogueError]) -> None:
     if refused:
         raise error(refused)
@@ -183,7 +189,9 @@ def post_comment(
     CommentInvalid, ReplyOutsideConsultation or ReplyToDeletedComment.
     """
     now = now or utcnow()
-    _refuse_unless(permissions.take_part_refusal(author, consultation), NotAllowed)
+    _refuse_unless(
+        permissions.reply_refusal(author, consultation, parent, official=official), NotAllowed
+    )
     if official:
         _refuse_unless(permissions.official_refusal(author, consultation), NotAllowed)
         if is_question:
@@ -471,6 +479,9 @@ class CommentNode:
     can_edit: bool = False
     can_delete: bool = False
     can_mark_official: bool = False
+    # For a reader who moderates, the words of a comment hidden for a moderator (the
+    # comment itself shows everyone the notice); None when not held or not theirs to read.
+    held: HeldPost | None = None
 
     @property
     def id(self) -> int:
@@ -542,7 +553,8 @@ def build_threads(
     """Load the replies, authors and reader's reactions of `roots` and build their trees.
 
     Three queries whatever the number of comments: replies by `root_id IN (...)`,
-    authors by id, and the reader's own reactions (skipped for anonymous readers).
+    authors by id, and the reader's own reactions (skipped for anonymous readers);
+    a fourth for moderators, the held comments' words.
     """
     now = now or utcnow()
     if not roots:
@@ -580,7 +592,8 @@ def build_threads(
             comment=comment,
             author=author,
             my_reactions=frozenset(mine.get(comment.id, ())),
-            can_reply=may_take_part and not comment.is_deleted,
+            can_reply=(may_take_part and not comment.is_deleted)
+            or permissions.may_answer_after_close(reader, consultation, comment),
             can_react=may_take_part
             and permissions.react_refusal(reader, comment, consultation) is None,
             can_edit=permissions.edit_refusal(reader, comment, consultation, now) is None,
@@ -591,6 +604,9 @@ def build_threads(
             is None
             and not comment.is_question,
         )
+    # Moderation decides who may read held words (one query, only for such readers).
+    for comment_id, held in held_posts("comment", nodes, reader).items():
+        nodes[comment_id].held = held
     for comment in replies:
         node, parent = nodes[comment.id], nodes.get(comment.parent_id or 0)
         if parent is None:  # cannot happen while foreign keys hold; show it at the root

@@ -8,7 +8,6 @@ posted, with a 4xx status: nothing typed is ever lost.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -26,18 +25,24 @@ from markupsafe import Markup
 from townhall.accounts.permissions import Permission, permission_required
 from townhall.consultations.models import Consultation
 from townhall.consultations.permissions import can_read
-from townhall.database import utcnow
+from townhall.database import parse_id, utcnow
 from townhall.dialogue import permissions, service
 from townhall.dialogue.forms import CommentForm, ConfirmForm, EditForm, OfficialForm, ReactionForm
 from townhall.dialogue.models import Comment, ReactionKind
 from townhall.errors import render_error
 from townhall.extensions import db
 from townhall.form_handling import accept, add_form_error, keeps_input, refused_status
+from townhall.links import on_site_path
 
 bp = Blueprint("dialogue", __name__)
 
 # Form prefix, so the comment form's field ids never clash with others on a page.
 COMMENT_PREFIX = "comment"
+# Said instead of "posted" when the standards hold a post for a moderator.
+HELD_NOTICE = (
+    "Your {what} is held for a moderator to check against the channel standards before "
+    "others can read it. You will be told when it is decided."
+)
 SORT_ARG, PAGE_ARG = "comment_sort", "comment_page"
 SECTION_TEMPLATE = "dialogue/_section.html"
 
@@ -94,23 +99,14 @@ def _comment_or_404(consultation: Consultation, comment_id: int) -> Comment:
         abort(404)
 
 
-def _safe_next(target: str | None) -> str | None:
-    """`target` when it is a path on this site, so a form cannot redirect away."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
 def _parent_for(raw: str | None) -> Comment | None:
     """The comment a reply form names, or None for a new thread."""
     if not raw:
         return None
-    if not raw.isdigit():
+    parent_id = parse_id(raw)
+    if parent_id is None:
         raise service.CommentNotFound("The comment you replied to could not be found.")
-    parent = db.session.get(Comment, int(raw))
+    parent = db.session.get(Comment, parent_id)
     if parent is None:
         raise service.CommentNotFound("The comment you replied to could not be found.")
     return parent
@@ -134,7 +130,8 @@ def _sort_from(value: str | None) -> service.Sort:
 
 
 def _page_from(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and len(value) < 7 else 1
+    page = parse_id(value)
+    return page if page is not None and page < 1_000_000 else 1
 
 
 def section_context(consultation: Consultation, user: Any) -> dict[str, Any]:
@@ -222,8 +219,11 @@ def write(consultation_id: int):
             status = _put_on_form(form, error)
         else:
             db.session.commit()
-            flash("Your reply has been posted." if parent else "Your comment has been posted.",
-                  "success")  # fmt: skip
+            what = "reply" if parent else "comment"
+            if service.is_held(comment):
+                flash(HELD_NOTICE.format(what=what), "info")
+            else:
+                flash(f"Your {what} has been posted.", "success")
             return redirect(service.comment_link(comment))
     return _write_page(consultation, form, _parent_node(parent, consultation), status)
 
@@ -233,8 +233,11 @@ def reply(consultation_id: int, comment_id: int):
     """Show the form to reply to a comment, with the comment above it."""
     consultation = _consultation_or_404(consultation_id)
     parent = _comment_or_404(consultation, comment_id)
-    form = CommentForm(formdata=None, prefix=COMMENT_PREFIX, parent_id=str(parent.id))
-    refusal = permissions.take_part_refusal(current_user, consultation)
+    late_answer = permissions.may_answer_after_close(current_user, consultation, parent)
+    form = CommentForm(
+        formdata=None, prefix=COMMENT_PREFIX, parent_id=str(parent.id), official=late_answer
+    )
+    refusal = permissions.reply_refusal(current_user, consultation, parent, official=True)
     status = 200
     if refusal is None and parent.is_deleted:
         refusal, status = "This comment has been deleted, so it cannot take replies.", 409
@@ -268,7 +271,10 @@ def edit(consultation_id: int, comment_id: int):
             status = _put_on_form(form, error)
         else:
             db.session.commit()
-            flash("Your comment has been updated.", "success")
+            if service.is_held(comment):
+                flash(HELD_NOTICE.format(what="edited comment"), "info")
+            else:
+                flash("Your comment has been updated.", "success")
             return redirect(service.comment_link(comment))
     return _edit_page(consultation, comment, form, None, status)
 
@@ -351,7 +357,7 @@ def react(consultation_id: int, comment_id: int):
     if wants_json:
         return jsonify(on=on, kind=kind.value, count=comment.count_of(kind), message=message)
     flash(message, "success")
-    target = _safe_next(request.form.get("next")) or service.comment_link(comment)
+    target = on_site_path(request.form.get("next")) or service.comment_link(comment)
     return redirect(target.split("#")[0] + f"#comment-{comment.id}")
 
 

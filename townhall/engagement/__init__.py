@@ -14,9 +14,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the engagement pages and the short-lived figures cache."""
-    from townhall.engagement.dashboards import figures_cache
+    from townhall.engagement.dashboards import install_figures_cache
     from townhall.engagement.views import bp
 
     app.config.setdefault("ENGAGEMENT_CACHE_SECONDS", 60)
-    figures_cache.configure(app.config["ENGAGEMENT_CACHE_SECONDS"])
+    install_figures_cache(app, app.config["ENGAGEMENT_CACHE_SECONDS"])
     app.register_blueprint(bp)

@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
+from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from townhall.consultations.models import Area, Consultation
 from townhall.database import utcnow
 from townhall.dialogue.models import Comment
-from townhall.engagement.kpis import CATALOGUE, Scope, Unit
+from townhall.engagement.kpis import CATALOGUE, Scope, Unit, public
 from townhall.engagement.service import KpiStatus, all_kpis, read_kpi, show
 from townhall.engagement.stage_map import Stage, stage_counts, stage_map
 from townhall.extensions import db
@@ -39,8 +40,8 @@ MAX_WEEKS = 104
 class TtlCache:
     """A small thread-safe cache whose entries expire after a fixed time.
 
-    Each server process keeps its own: figures a minute old are fine for a
-    dashboard, and nothing has to be shared or invalidated across processes.
+    Each app (so each server process) keeps its own: figures a minute old are fine
+    for a dashboard, and nothing has to be shared or invalidated across processes.
     """
 
     def __init__(self, seconds: float = 60) -> None:
@@ -71,7 +72,17 @@ class TtlCache:
             self._entries.clear()
 
 
-figures_cache = TtlCache()
+CACHE_EXTENSION = "townhall_engagement_figures"
+
+
+def install_figures_cache(app: Flask, seconds: float) -> None:
+    """Give `app` its own figures cache (apps in one process never share figures)."""
+    app.extensions[CACHE_EXTENSION] = TtlCache(seconds)
+
+
+def figures_cache() -> TtlCache:
+    """The current app's figures cache."""
+    return current_app.extensions[CACHE_EXTENSION]
 
 
 @dataclass(frozen=True)
@@ -180,11 +191,16 @@ def weekly_series(scope: Scope, start: datetime, end: datetime) -> tuple[list[da
         return statement.where(column >= start, column < end).group_by(day)
 
     queries = {
+        # Posts count as the KPIs do: only what the public could read.
         "comments": grouped(
-            Comment.created_at, lambda s: s.where(scope.holds(Comment.consultation_id))
+            Comment.created_at,
+            lambda s: s.where(scope.holds(Comment.consultation_id), public("comment", Comment.id)),
         ),
         "proposals": grouped(
-            Proposal.created_at, lambda s: s.where(scope.holds(Proposal.consultation_id))
+            Proposal.created_at,
+            lambda s: s.where(
+                scope.holds(Proposal.consultation_id), public("proposal", Proposal.id)
+            ),
         ),
         "supports": grouped(
             Support.created_at,
@@ -245,7 +261,7 @@ def area_rows(start: datetime, end: datetime) -> list[AreaRow]:
         "consultations": select(*pair, func.count(Consultation.id)).group_by(*pair),
         "comments": select(*pair, func.count(Comment.id))
         .join(Consultation, Consultation.id == Comment.consultation_id)
-        .where(Comment.created_at >= start, Comment.created_at < end)
+        .where(Comment.created_at >= start, Comment.created_at < end, public("comment", Comment.id))
         .group_by(*pair),
         "ballots": select(*pair, func.count(Ballot.id))
         .select_from(Ballot)
@@ -317,7 +333,7 @@ def dashboard(
     """A dashboard's figures, from the cache when they are fresh enough."""
     start, end = window(weeks, today)
     key = ("dashboard", scope, start, end)
-    return figures_cache.get_or_compute(
+    return figures_cache().get_or_compute(
         key,
         lambda: compute_figures(
             scope, title, start, end, kpi_list=kpi_list() if kpi_list else all_kpis()

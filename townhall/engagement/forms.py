@@ -1,8 +1,9 @@
 """Forms for plans, objectives, channel choices, role assessments, projects and KPIs.
 
-Numbers are read as typed (`DecimalField` for targets) and their kind is checked by
-the service, which knows each indicator's unit: so a target of the wrong kind is
-refused with the same words wherever a KPI is made.
+Numbers are read as typed (`DecimalField` for targets). The form bounds a target by
+the largest any indicator takes; its kind (a whole count, a percentage, days) is
+checked by the service, which knows each indicator's unit: so a target of the wrong
+kind is refused with the same words wherever a KPI is made.
 """
 
 from __future__ import annotations
@@ -10,23 +11,18 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from townhall.accounts.permissions import Role
 from townhall.consultations.models import Area
 from townhall.engagement.kpis import CATALOGUE
 from townhall.engagement.models import SCALE_MAX, SCALE_MIN, TEXT_MAX, TITLE_MAX, Channel
+from townhall.engagement.service import MAX_COUNT_TARGET, MAX_DAYS_TARGET
+from townhall.form_handling import InRange, an_id
 
-
-class TargetField(DecimalField):
-    """A decimal field that says plainly what it wanted when given something else."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError("Give the target as a number, such as 250 or 75.5.") from None
+# The largest target any indicator takes (a count; percentages stop at 100).
+TARGET_MAX = max(MAX_COUNT_TARGET, MAX_DAYS_TARGET, 100)
+CONSULTATION_NUMBER = "Give the number of a consultation, such as 12, or leave it empty."
 
 
 SCALE_CHOICES = [
@@ -44,7 +40,12 @@ def _scale_field(label: str) -> SelectField:
         label,
         choices=SCALE_CHOICES,
         coerce=int,
-        validators=[InputRequired(f"Choose the {label.lower()} from 1 to 5.")],
+        validators=[
+            InputRequired(f"Choose the {label.lower()} from {SCALE_MIN} to {SCALE_MAX}."),
+            InRange(
+                SCALE_MIN, SCALE_MAX, f"Choose the {label.lower()} from {SCALE_MIN} to {SCALE_MAX}."
+            ),
+        ],
     )
 
 
@@ -57,7 +58,10 @@ class PlanForm(FlaskForm):
         "Area",
         coerce=int,
         validate_choice=False,
-        validators=[InputRequired("Choose the area the plan is for.")],
+        validators=[
+            InputRequired("Choose the area the plan is for."),
+            an_id("Choose the area the plan is for from the list."),
+        ],
     )
     title = StringField(
         "Title", validators=[DataRequired("Give the plan a title."), Length(max=TITLE_MAX)]
@@ -123,7 +127,7 @@ class ProjectForm(FlaskForm):
     consultation_id = IntegerField(
         "Consultation number (optional)",
         description="The consultation this project is, if it exists yet.",
-        validators=[Optional(), NumberRange(min=1, message="Give a consultation number.")],
+        validators=[Optional(), an_id(CONSULTATION_NUMBER)],
     )
     benefit = _scale_field("Expected benefit")
     cost = _scale_field("Cost")
@@ -139,11 +143,16 @@ class KpiForm(FlaskForm):
         choices=[SelectChoice(i.key, i.label) for i in CATALOGUE.values()],
         validators=[DataRequired("Choose an indicator.")],
     )
-    target = TargetField(
+    target = DecimalField(
         "Target",
         description="A whole number for counts; 0 to 100 for percentages; days for durations.",
         places=None,
-        validators=[InputRequired("Give a target.")],
+        validators=[
+            InputRequired("Give a target."),
+            InRange(
+                0, TARGET_MAX, f"Give the target as a number from 0 to {TARGET_MAX:,}, such as 250."
+            ),
+        ],
     )
     period_start = DateField(
         "Period starts", validators=[InputRequired("Give the first day of the period.")]
@@ -154,5 +163,5 @@ class KpiForm(FlaskForm):
     consultation_id = IntegerField(
         "Consultation number (optional)",
         description="Measure one consultation instead of the plan's whole area.",
-        validators=[Optional(), NumberRange(min=1, message="Give a consultation number.")],
+        validators=[Optional(), an_id(CONSULTATION_NUMBER)],
     )

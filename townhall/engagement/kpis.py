@@ -13,17 +13,20 @@ a KPI's status (on track, at risk, missed) is derived from its figure and target
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
     String,
     and_,
+    case,
     cast,
     distinct,
+    exists,
     func,
     literal,
     or_,
@@ -32,7 +35,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from townhall.accounts.models import User
+from townhall.accounts.models import RoleChange, User
 from townhall.accounts.permissions import Role
 from townhall.consultations.models import Audience, Consultation, Follow, Outcome
 from townhall.database import utcnow
@@ -46,6 +49,9 @@ from townhall.proposals.models import Ballot, Eligibility, HomeLocation, Proposa
 # Roles counted as residents reached: the people a council engages, not its own runners.
 RESIDENT_ROLES = (Role.CITIZEN, Role.STAFF)
 STAFF_ROLES = (Role.STAFF, Role.MODERATOR, Role.OFFICER, Role.ADMIN)
+# Where moderation let the public read a post (published, approved, or published and
+# waiting for review): held, flagged-hidden and refused posts are not counted as said.
+VISIBLE_STATES = [state for state in CaseState if state.visible]
 
 
 class Unit(enum.StrEnum):
@@ -161,6 +167,14 @@ def _scalar(statement: Select) -> float | None:
     return None if value is None else float(value)
 
 
+def _percent(row: Sequence[Any]) -> float | None:
+    """A (count, matching) row as a percentage to one place; None when nothing counted."""
+    total, matching = row
+    if not total:
+        return None
+    return round(100.0 * (matching or 0) / total, 1)
+
+
 def _days_between(later: ColumnElement, earlier: ColumnElement) -> ColumnElement[float]:
     """The days from `earlier` to `later` as a number, on SQLite or PostgreSQL."""
     if db.session.get_bind().dialect.name == "postgresql":
@@ -168,38 +182,58 @@ def _days_between(later: ColumnElement, earlier: ColumnElement) -> ColumnElement
     return func.julianday(later) - func.julianday(earlier)
 
 
+def public(kind: str, content_id: ColumnElement) -> ColumnElement[bool]:
+    """A condition: the post of moderation kind `kind` with id `content_id` is one the
+    public could read (no case, or a case whose state is visible).
+
+    A correlated NOT EXISTS on the (kind, content_id) unique index, so an aggregate
+    stays one query; `moderation.service.is_held` answers the same per post.
+    """
+    hidden = select(ModerationCase.id).where(
+        ModerationCase.kind == kind,
+        ModerationCase.content_id == content_id,
+        ModerationCase.state.not_in(VISIBLE_STATES),
+    )
+    return ~exists(hidden)
+
+
+def _within(column: ColumnElement, start: datetime | None, end: datetime) -> ColumnElement[bool]:
+    """A condition: `column` falls in `[start, end)` (no lower bound when `start` is None)."""
+    if start is None:
+        return column < end
+    return and_(column >= start, column < end)
+
+
 # --- who took part ----------------------------------------------------------------
 
 
-def contributions(scope: Scope, start: datetime, end: datetime) -> Select:
-    """Every contribution in scope and period as rows of (user_id, at).
+def contributions(scope: Scope, start: datetime | None, end: datetime) -> Select:
+    """Every contribution in scope and period as rows of (user_id, at); `start` None
+    means from the beginning.
 
     A contribution is a comment or reply, a proposal, a support or a ballot. Deleted
-    comments still count: the person took part.
+    comments still count: the person took part in public. Comments and proposals that
+    moderation held, hid or refused do not: nobody could read them.
     """
     comments = select(Comment.author_id.label("user_id"), Comment.created_at.label("at")).where(
         scope.holds(Comment.consultation_id),
-        Comment.created_at >= start,
-        Comment.created_at < end,
+        _within(Comment.created_at, start, end),
+        public("comment", Comment.id),
     )
     proposals = select(Proposal.author_id.label("user_id"), Proposal.created_at.label("at")).where(
         scope.holds(Proposal.consultation_id),
-        Proposal.created_at >= start,
-        Proposal.created_at < end,
+        _within(Proposal.created_at, start, end),
+        public("proposal", Proposal.id),
     )
     supports = (
         select(Support.user_id.label("user_id"), Support.created_at.label("at"))
         .join(Proposal, Proposal.id == Support.proposal_id)
-        .where(
-            scope.holds(Proposal.consultation_id),
-            Support.created_at >= start,
-            Support.created_at < end,
-        )
+        .where(scope.holds(Proposal.consultation_id), _within(Support.created_at, start, end))
     )
     ballots = (
         select(Ballot.voter_id.label("user_id"), Ballot.cast_at.label("at"))
         .join(Vote, Vote.id == Ballot.vote_id)
-        .where(scope.holds(Vote.consultation_id), Ballot.cast_at >= start, Ballot.cast_at < end)
+        .where(scope.holds(Vote.consultation_id), _within(Ballot.cast_at, start, end))
     )
     return union_all(comments, proposals, supports, ballots)
 
@@ -213,7 +247,8 @@ def _participant_ids(scope: Scope, start: datetime, end: datetime) -> Select:
 @indicator(
     "participants",
     "Participants",
-    "People who commented, replied, proposed, supported or voted.",
+    "People who commented, replied, proposed, supported or voted (comments and proposals "
+    "only once the public could read them: not held, hidden or refused by moderation).",
     source="dialogue, proposals",
 )
 def participants(scope: Scope, start: datetime, end: datetime) -> float | None:
@@ -243,17 +278,23 @@ def residents_reached(scope: Scope, start: datetime, end: datetime) -> float | N
 @indicator(
     "new_participants",
     "New participants",
-    "Participants whose account was created in the period: people new to the town hall.",
-    source="accounts, dialogue, proposals",
+    "People whose first contribution here (a comment or reply the public could read, a "
+    "proposal, a support or a ballot, in the consultations in scope) fell in the period, "
+    "whenever their account was made. Signing up without taking part does not count.",
+    source="dialogue, proposals",
 )
 def new_participants(scope: Scope, start: datetime, end: datetime) -> float | None:
-    ids = _participant_ids(scope, start, end).subquery()
-    return _scalar(
-        select(func.count())
-        .select_from(ids)
-        .join(User, User.id == ids.c.user_id)
-        .where(User.created_at >= start, User.created_at < end)
+    # Everything anyone contributed in scope up to the period's end, each person's
+    # earliest: new when that earliest falls in the period. One query.
+    rows = contributions(scope, None, end).subquery()
+    firsts = (
+        select(rows.c.user_id)
+        .where(rows.c.user_id.is_not(None))
+        .group_by(rows.c.user_id)
+        .having(func.min(rows.c.at) >= start)
+        .subquery()
     )
+    return _scalar(select(func.count()).select_from(firsts))
 
 
 # --- what was said --------------------------------------------------------------------
@@ -268,6 +309,7 @@ def _comments(scope: Scope, start: datetime, end: datetime, *, replies: bool) ->
             Comment.deleted_at.is_(None),
             Comment.created_at >= start,
             Comment.created_at < end,
+            public("comment", Comment.id),
         )
     )
 
@@ -275,25 +317,38 @@ def _comments(scope: Scope, start: datetime, end: datetime, *, replies: bool) ->
 @indicator(
     "comments",
     "Comments",
-    "Comments that start a thread (not deleted).",
+    "Comments that start a thread, as the public could read them (not deleted, and not "
+    "held, hidden or refused by moderation).",
     source="dialogue",
 )
 def comments(scope: Scope, start: datetime, end: datetime) -> float | None:
     return _comments(scope, start, end, replies=False)
 
 
-@indicator("replies", "Replies", "Replies within threads (not deleted).", source="dialogue")
+@indicator(
+    "replies",
+    "Replies",
+    "Replies within threads, as the public could read them (not deleted, and not held, "
+    "hidden or refused by moderation).",
+    source="dialogue",
+)
 def replies(scope: Scope, start: datetime, end: datetime) -> float | None:
     return _comments(scope, start, end, replies=True)
 
 
-@indicator("proposals", "Proposals", "Proposals put forward.", source="proposals")
+@indicator(
+    "proposals",
+    "Proposals",
+    "Proposals put forward that the public could read (not held or refused by moderation).",
+    source="proposals",
+)
 def proposals(scope: Scope, start: datetime, end: datetime) -> float | None:
     return _scalar(
         select(func.count(Proposal.id)).where(
             scope.holds(Proposal.consultation_id),
             Proposal.created_at >= start,
             Proposal.created_at < end,
+            public("proposal", Proposal.id),
         )
     )
 
@@ -323,48 +378,98 @@ def ballots_cast(scope: Scope, start: datetime, end: datetime) -> float | None:
     )
 
 
-def eligible_counts() -> tuple[int, int]:
-    """People who may vote today: (everyone verified and active, of whom staff)."""
-    is_staff = User.role.in_(STAFF_ROLES)
-    row = db.session.execute(
-        select(
-            func.count(User.id),
-            func.coalesce(func.sum(cast(is_staff, db.Integer)), 0),
-        ).where(User.email_verified_at.is_not(None), User.disabled_at.is_(None))
-    ).one()
-    return int(row[0]), int(row[1])
+def _vote_closed() -> ColumnElement[datetime]:
+    """When a vote closed: its closing time, or earlier if an officer closed it early."""
+    return case(
+        (and_(Vote.closed_at.is_not(None), Vote.closed_at < Vote.closes_at), Vote.closed_at),
+        else_=Vote.closes_at,
+    )
+
+
+def _eligible_at(at: ColumnElement[datetime]) -> ColumnElement[bool]:
+    """A condition: the user could vote at `at` (account made and email verified by then,
+    and not disabled then). Accounts record only their current disabling, so one
+    disabled and re-enabled before `at` counts as active, as it was."""
+    return and_(
+        User.created_at <= at,
+        User.email_verified_at.is_not(None),
+        User.email_verified_at <= at,
+        or_(User.disabled_at.is_(None), User.disabled_at > at),
+    )
+
+
+def _role_at(at: ColumnElement[datetime]) -> ColumnElement:
+    """A user's role at `at`, from the dated role changes: the last change's new role by
+    then; failing that, the role before the first later change; failing that (never
+    changed), the role now."""
+    before = (
+        select(RoleChange.new_role)
+        .where(RoleChange.user_id == User.id, RoleChange.changed_at <= at)
+        .order_by(RoleChange.changed_at.desc(), RoleChange.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    after = (
+        select(RoleChange.old_role)
+        .where(RoleChange.user_id == User.id, RoleChange.changed_at > at)
+        .order_by(RoleChange.changed_at, RoleChange.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(before, after, User.role)
 
 
 @indicator(
     "turnout",
     "Turnout",
-    "Ballots cast as a share of the people eligible, over votes open in the period.",
+    "Ballots cast as a share of the people eligible when each vote closed, over votes open "
+    "in the period. Eligible: accounts made and verified by the close and not disabled "
+    "then (an account disabled and re-enabled since is counted as active); staff votes "
+    "count staff by their role then, from the dated role changes; area votes count homes "
+    "declared before the vote opened inside the area.",
     unit=Unit.PERCENT,
-    source="proposals",
+    source="proposals, accounts",
 )
 def turnout(scope: Scope, start: datetime, end: datetime) -> float | None:
     """Sum of ballots over sum of eligible people, across votes open during the period.
 
-    Eligible people are counted as they are today (verified, active accounts; staff
-    only for staff votes and staff consultations; for area votes, home locations set
-    before the vote opened inside the consultation's radius), since the platform
-    keeps no roll of who was eligible on the day.
+    Eligible people are counted as they were when the vote closed (see the
+    description), in the same query as the votes: a correlated count per vote. For a
+    vote still open the close is in the future, which counts the people eligible now.
     """
     from townhall.proposals.permissions import distance_m
 
     ballots = (
         select(Ballot.vote_id, func.count(Ballot.id).label("n")).group_by(Ballot.vote_id).subquery()
     )
+    closed = _vote_closed()
+    eligible_then = _eligible_at(closed)
+    everyone = select(func.count(User.id)).where(eligible_then).correlate(Vote).scalar_subquery()
+    staff = (
+        select(func.count(User.id))
+        .where(eligible_then, _role_at(closed).in_(STAFF_ROLES))
+        .correlate(Vote)
+        .scalar_subquery()
+    )
+    # Only the count a vote's rule needs is made (area votes count homes below).
+    eligible_by_rule = case(
+        (Vote.eligibility == Eligibility.AREA_RESIDENTS, None),
+        (
+            or_(Vote.eligibility == Eligibility.STAFF, Consultation.audience == Audience.STAFF),
+            staff,
+        ),
+        else_=everyone,
+    )
     votes = db.session.execute(
         select(
-            Vote.id,
             Vote.eligibility,
             Vote.opens_at,
-            Consultation.audience,
             Consultation.latitude,
             Consultation.longitude,
             Consultation.radius_m,
             func.coalesce(ballots.c.n, 0),
+            eligible_by_rule,
+            closed,
         )
         .join(Consultation, Consultation.id == Vote.consultation_id)
         .outerjoin(ballots, ballots.c.vote_id == Vote.id)
@@ -372,28 +477,34 @@ def turnout(scope: Scope, start: datetime, end: datetime) -> float | None:
     ).all()
     if not votes:
         return None
-    everyone, staff = eligible_counts()
     homes = None
     cast_total = eligible_total = 0
-    for _id, eligibility, opens_at, audience, lat, lon, radius, cast_n in votes:
+    for eligibility, opens_at, lat, lon, radius, cast_n, eligible, closed_at in votes:
         if eligibility is Eligibility.AREA_RESIDENTS:
             if homes is None:  # one query, only when an area vote needs it
                 homes = db.session.execute(
-                    select(HomeLocation.latitude, HomeLocation.longitude, HomeLocation.declared_at)
+                    select(
+                        HomeLocation.latitude,
+                        HomeLocation.longitude,
+                        HomeLocation.declared_at,
+                        User.created_at,
+                        User.email_verified_at,
+                        User.disabled_at,
+                    ).join(User, User.id == HomeLocation.user_id)
                 ).all()
             eligible = sum(
                 1
-                for h_lat, h_lon, declared in homes
+                for h_lat, h_lon, declared, created, verified, disabled in homes
                 if lat is not None
                 and lon is not None
                 and radius is not None
                 and declared <= opens_at
+                and created <= closed_at
+                and verified is not None
+                and verified <= closed_at
+                and (disabled is None or disabled > closed_at)
                 and distance_m(h_lat, h_lon, lat, lon) <= radius
             )
-        elif eligibility is Eligibility.STAFF or audience is Audience.STAFF:
-            eligible = staff
-        else:
-            eligible = everyone
         cast_total += cast_n
         eligible_total += eligible
     if eligible_total == 0:
@@ -408,7 +519,8 @@ def turnout(scope: Scope, start: datetime, end: datetime) -> float | None:
     "responses_on_time",
     "Questions answered within the standard",
     "Questions answered officially by their due date (the consultation's response "
-    "standard), as a share of the questions asked in the period that are answered or due.",
+    "standard), as a share of the questions asked in the period that are answered or due "
+    "(questions the public could read: not held, hidden or refused by moderation).",
     unit=Unit.PERCENT,
     source="dialogue",
 )
@@ -421,6 +533,7 @@ def responses_on_time(scope: Scope, start: datetime, end: datetime) -> float | N
         Comment.question_due_at.is_not(None),
         Comment.created_at >= start,
         Comment.created_at < end,
+        public("comment", Comment.id),
         # A question not yet due and not yet answered cannot be judged.
         or_(Comment.answered_at.is_not(None), Comment.question_due_at <= now),
     )
@@ -429,16 +542,15 @@ def responses_on_time(scope: Scope, start: datetime, end: datetime) -> float | N
         db.Integer,
     )
     row = db.session.execute(select(func.count(Comment.id), func.sum(on_time)).where(due)).one()
-    if not row[0]:
-        return None
-    return round(100.0 * (row[1] or 0) / row[0], 1)
+    return _percent(row)
 
 
 @indicator(
     "response_days",
     "Average days to an official response",
     "Days from a question to its first official response, for questions answered in the "
-    "period (calendar days; the standard itself counts working days).",
+    "period (calendar days; the standard itself counts working days; questions the public "
+    "could read only).",
     unit=Unit.DAYS,
     better=Better.LOWER,
     source="dialogue",
@@ -450,6 +562,7 @@ def response_days(scope: Scope, start: datetime, end: datetime) -> float | None:
             Comment.is_question.is_(True),
             Comment.answered_at >= start,
             Comment.answered_at < end,
+            public("comment", Comment.id),
         )
     )
     return None if value is None else round(value, 2)
@@ -516,7 +629,8 @@ def notification_reach(scope: Scope, start: datetime, end: datetime) -> float | 
     "moderated_share",
     "Posts moderated",
     "Posts the standards held, refused or sent for review, or a moderator decided on, as a "
-    "share of all posts held to the standards.",
+    "share of all posts held to the standards (held and refused posts included: they are "
+    "what this measures).",
     unit=Unit.PERCENT,
     better=Better.LOWER,
     source="moderation",
@@ -533,9 +647,7 @@ def moderated_share(scope: Scope, start: datetime, end: datetime) -> float | Non
             ModerationCase.created_at < end,
         )
     ).one()
-    if not row[0]:
-        return None
-    return round(100.0 * (row[1] or 0) / row[0], 1)
+    return _percent(row)
 
 
 @indicator(
@@ -559,9 +671,7 @@ def appeals_upheld(scope: Scope, start: datetime, end: datetime) -> float | None
             scope.holds(ModerationCase.consultation_id)
         )
     row = db.session.execute(statement).one()
-    if not row[0]:
-        return None
-    return round(100.0 * (row[1] or 0) / row[0], 1)
+    return _percent(row)
 
 
 # --- places: check-ins and nearby notifications (stages 5 and 6) --------------------------

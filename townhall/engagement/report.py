@@ -23,7 +23,7 @@ from townhall.consultations.models import Consultation, Follow, Status
 from townhall.database import utcnow
 from townhall.dialogue.models import Comment
 from townhall.engagement.errors import ReportNotReady
-from townhall.engagement.kpis import Scope, contributions
+from townhall.engagement.kpis import Scope, contributions, public
 from townhall.engagement.service import KpiReading, kpis_for_consultation, read_kpi
 from townhall.extensions import db
 from townhall.moderation.models import CaseState, ModerationCase
@@ -98,7 +98,12 @@ def build_report(consultation: Consultation, now: datetime | None = None) -> Rep
             by_role.get(r, 0) for r in (Role.MODERATOR, Role.OFFICER, Role.ADMIN)
         ),
     }
-    live = (Comment.consultation_id == consultation.id, Comment.deleted_at.is_(None))
+    # Counted as the dashboard counts them: posts the public could read.
+    live = (
+        Comment.consultation_id == consultation.id,
+        Comment.deleted_at.is_(None),
+        public("comment", Comment.id),
+    )
     counts = db.session.execute(
         select(
             func.count(Comment.id).filter(Comment.depth == 0),

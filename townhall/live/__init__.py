@@ -11,6 +11,8 @@ Rooms
     `user:<id>` (only that person) and `moderators` (Permission.MODERATE);
     consultations registers `consultation:<id>` (consultations.permissions.can_read).
     `user_room(id)`, `MODERATORS_ROOM` name the built-in rooms.
+    `register_join_rule(rule)`: every join must also pass `rule(user, room)`, for what
+    bars a person from rooms of every kind (moderation: a suspension).
 
 Publishing (inside the service, before the commit; sent only if it commits)
     `publish(room, event, data)`: one event to everyone in the room. `data` is a dict
@@ -28,6 +30,14 @@ Socket actions and sign-out
     with a small object; `handler(user, data)` returns the ack dict or raises
     `ActionRefused(message, code)`. `disconnect_user(user_id)` closes every socket of
     that person, on every process; signing out does it (Flask-Login's signal).
+    `disconnect_after_commit(user_id)`: the same, once the transaction commits.
+
+Membership follows access
+    Whether a socket may be in a room is checked when it joins. Whatever reduces what
+    a person may read closes their sockets after it commits: a role that loses a
+    permission, ended sessions or a disabled account (accounts' `access_reduced`
+    signal), a suspension (moderation calls `disconnect_after_commit`). Their pages
+    reconnect and join again, and a room they may no longer read refuses them.
 
 What clients see (static/js/live.js applies it)
     Each event arrives as the Socket.IO event `event` with `{room, id, data, key}`;
@@ -56,11 +66,17 @@ from townhall.live.publish import (
     publish_to_users,
     state,
 )
-from townhall.live.rooms import MODERATORS_ROOM, register_room_kind, user_room
+from townhall.live.rooms import (
+    MODERATORS_ROOM,
+    register_join_rule,
+    register_room_kind,
+    user_room,
+)
 
 __all__ = [
     "MODERATORS_ROOM",
     "ActionRefused",
+    "disconnect_after_commit",
     "disconnect_user",
     "init_app",
     "last_event_id",
@@ -69,6 +85,7 @@ __all__ = [
     "publish_now",
     "publish_to_users",
     "register_action",
+    "register_join_rule",
     "register_room_kind",
     "state",
     "user_room",
@@ -87,7 +104,7 @@ def _is_moderator(user: Any, key: str | None) -> bool:
     return has_permission(user, Permission.MODERATE)
 
 
-def disconnect_user(user_id: int) -> int:
+def disconnect_user(user_id: int, app: Flask | None = None) -> int:
     """Close every socket of `user_id`, on every process; return how many were asked.
 
     With Redis, a socket on another process is closed through the message queue.
@@ -98,14 +115,48 @@ def disconnect_user(user_id: int) -> int:
     from townhall.extensions import socketio
 
     try:
-        sids = state().store.sockets_of(user_id)
+        store = state(app).store
+        sids = store.sockets_of(user_id)
         for sid in sids:
             socketio.server.disconnect(sid, namespace="/")
-            state().store.remove_socket(user_id, sid)
+            store.remove_socket(user_id, sid)
         return len(sids)
     except Exception:
         logging.getLogger(__name__).exception("could not disconnect user %s", user_id)
         return 0
+
+
+def disconnect_after_commit(user_id: int, *, session: Any = None) -> None:
+    """Close every socket of `user_id` once the transaction commits; not on rollback.
+
+    For a change that reduces what the person may read (a suspension): their pages
+    reconnect and rejoin only the rooms they may read after it.
+    """
+    from functools import partial
+
+    from flask import current_app
+
+    from townhall.database import on_commit
+    from townhall.extensions import db
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    on_commit(session or db.session, partial(disconnect_user, user_id, app))
+
+
+def _disconnect_on_access_reduced(
+    sender: Any, user_id: int | None = None, reason: Any = None, **extra: Any
+) -> None:
+    """Accounts' `access_reduced` signal (sent after commit): close the person's sockets.
+
+    Their rooms were checked when they joined; reconnecting checks them again.
+    """
+    import logging
+
+    if user_id is not None:
+        closed = disconnect_user(user_id, sender if isinstance(sender, Flask) else None)
+        logging.getLogger(__name__).info(
+            "live: access of user %s reduced (%s): closed %d socket(s)", user_id, reason, closed
+        )
 
 
 def _disconnect_on_sign_out(sender: Any, user: Any = None, **extra: Any) -> None:
@@ -121,6 +172,7 @@ def init_app(app: Flask) -> None:
     """Set up live updates: the store, the socket handlers, the client route."""
     from flask_login import user_logged_out
 
+    from townhall.accounts.signals import access_reduced
     from townhall.extensions import socketio
     from townhall.live.events import MAX_FRAME_BYTES, register_handlers
     from townhall.live.publish import EXTENSION_KEY, LiveState
@@ -142,5 +194,6 @@ def init_app(app: Flask) -> None:
         register_handlers(socketio)
     # Connected once per process (blinker ignores a second connect of one function).
     user_logged_out.connect(_disconnect_on_sign_out)
+    access_reduced.connect(_disconnect_on_access_reduced)
     app.register_blueprint(bp)
     app.add_template_global(last_event_id, "live_last_id")

@@ -30,6 +30,18 @@ class RoomKind:
 
 _kinds: dict[str, RoomKind] = {}
 
+#: Rules every join must pass besides its room kind's own check: `rule(user, room)`.
+#: Modules above live use them for what bars a person from rooms of every kind
+#: (moderation: a suspended person follows only their own room).
+JoinRule = Callable[[Any, str], bool]
+_join_rules: list[JoinRule] = []
+
+
+def register_join_rule(rule: JoinRule) -> None:
+    """Make every join also pass `rule(user, room)` (once, however often called)."""
+    if rule not in _join_rules:
+        _join_rules.append(rule)
+
 
 def register_room_kind(kind: str, can_join: CanJoin, *, keyed: bool = True) -> None:
     """Let sockets join rooms of `kind` when `can_join(user, key)` says yes.
@@ -69,7 +81,7 @@ def parse_room(name: Any) -> tuple[RoomKind, str | None]:
 def may_join(user: Any, name: str) -> bool:
     """Whether `user` may join the room `name`; raise UnknownRoom for a room that cannot be."""
     kind, key = parse_room(name)
-    return bool(kind.can_join(user, key))
+    return bool(kind.can_join(user, key)) and all(rule(user, name) for rule in _join_rules)
 
 
 def user_room(user_id: int) -> str:

@@ -165,9 +165,12 @@ def redis_client(url: str) -> Any:
     """The process's Redis client for `url`."""
     import redis
 
+    from townhall.config import redis_client_options
+
     with _clients_lock:
         if url not in _clients:
-            _clients[url] = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+            # Fail fast when Redis is down: pages read the last event ids as they render.
+            _clients[url] = redis.Redis.from_url(url, **redis_client_options())
         return _clients[url]
 
 

@@ -24,15 +24,24 @@ def init_app(app: Flask) -> None:
         standards = load_standards(path) if path else _default_standards()
     except StandardsError as error:
         raise SystemExit(f"TOWNHALL_STANDARDS: {error}") from None
-    from townhall.moderation.service import STANDARDS_KEY, ModerationError
+    from townhall.moderation.service import STANDARDS_KEY, ModerationError, longest_allowed
 
     app.extensions[STANDARDS_KEY] = standards
     app.register_blueprint(bp)
+    from townhall.accounts.forms import NAME_LIMIT_KEY
+    from townhall.moderation.names import KIND as NAME_KIND
     from townhall.moderation.names import register_display_names
 
     register_display_names()
+    # The sign-up form states and checks the standards' limit on names (accounts,
+    # below moderation, cannot ask the standards itself).
+    app.extensions[NAME_LIMIT_KEY] = lambda: longest_allowed(NAME_KIND)
     app.register_error_handler(ModerationError, handle_refusal)
     app.before_request(enforce_suspension)
+    from townhall.live import register_join_rule
+    from townhall.moderation.web import may_follow_room
+
+    register_join_rule(may_follow_room)
     # Globals, not a context processor: macros imported without context see them too.
     app.jinja_env.globals.update(template_globals())
 

@@ -6,16 +6,20 @@ clauses appear without code changes.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from townhall.form_handling import InRange, an_id
 from townhall.moderation.models import SanctionKind, Verdict
-from townhall.moderation.service import NOTE_MAX, current_standards
+from townhall.moderation.service import MAX_SANCTION, NOTE_MAX, current_standards
 
 CLAUSE_PROMPT = "Choose the clause of the standards that this breaks."
+MAX_SANCTION_HOURS = MAX_SANCTION // timedelta(hours=1)
 
 
 def clause_choices(blank: str | None = "Choose a clause") -> list[SelectChoice]:
@@ -63,7 +67,12 @@ class DecisionForm(FlaskForm):
         validators=[Optional(), Length(max=NOTE_MAX)],
     )
     note = TextAreaField(
-        "Note to the author (optional)", validators=[Optional(), Length(max=NOTE_MAX)]
+        "Note to the author (optional)",
+        description=(
+            "The author reads this: it is sent to them with your decision and shown on "
+            "their moderation page. Other moderators see it in the post's history."
+        ),
+        validators=[Optional(), Length(max=NOTE_MAX)],
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -79,7 +88,8 @@ class BulkForm(FlaskForm):
         coerce=int,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
-        validators=[DataRequired("Tick at least one post.")],
+        # Ids first: a word among the ticks is no id, not "nothing ticked".
+        validators=[an_id("Tick posts from the list."), DataRequired("Tick at least one post.")],
         validate_choice=False,
     )
     verdict = RadioField(
@@ -113,7 +123,10 @@ class SanctionForm(FlaskForm):
     hours = IntegerField(
         "For how many hours (mute and suspend)",
         description="For example 24 for a day, 168 for a week.",
-        validators=[Optional(), NumberRange(min=1, max=24 * 365, message="From 1 to 8760 hours.")],
+        validators=[
+            Optional(),
+            InRange(1, MAX_SANCTION_HOURS, f"From 1 to {MAX_SANCTION_HOURS:,} hours."),
+        ],
     )
 
     def __init__(self, *args, **kwargs) -> None:

@@ -16,6 +16,8 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from townhall.accounts.models import User
+from townhall.accounts.permissions import Role
+from townhall.accounts.service import register_display_name_check
 from townhall.database import utcnow
 from townhall.extensions import db
 from townhall.links import link_to
@@ -55,6 +57,23 @@ def register_display_names() -> None:
             author_id=lambda user: user.id,
         )
     )
+    register_display_name_check(_refuse_rejected_name)
+
+
+def _refuse_rejected_name(name: str, role: Role) -> None:
+    """Refuse a display name the standards reject (sign-up runs this for taken emails too)."""
+    from townhall.moderation.service import STANDARDS_KEY, ContentRejected
+
+    standards = current_app.extensions.get(STANDARDS_KEY)
+    if standards is None or KIND not in standards.settings.kinds:
+        return
+    decision = check_post(standards, Post(name, KIND, AuthorContext(role=role.value, now=utcnow())))
+    if decision.action is Action.REJECT:
+        from townhall.moderation.registry import get_kind
+
+        raise ContentRejected(
+            get_kind(KIND), decision, author_id=None, text=name, place=(None, None)
+        )
 
 
 def _names_to_check(session: Session) -> list[User]:

@@ -65,6 +65,10 @@ class ContentKind:
     posted_at: Callable[[Any], datetime | None] = lambda post: None
     """When it was posted, if the post says (so back-dated imports are judged in their
     time); None for now."""
+    readable_by: Callable[[Any, Any], bool] = lambda user, post: True
+    """Whether this person may read the post where it lives (a staff-only or draft
+    consultation, a held proposal); pages that show a post to anyone, such as the flag
+    form, answer 404 when not, so they never reveal it."""
 
 
 _kinds: dict[str, ContentKind] = {}
@@ -100,6 +104,7 @@ def text_model_kind(
     author_attr: str = "author_id",
     place: Callable[[Any], tuple[int | None, str | None]] | None = None,
     published: Callable[[Any], None] | None = None,
+    readable_by: Callable[[Any, Any], bool] | None = None,
 ) -> ContentKind:
     """Build a kind for a model that stores Markdown in `text_attr` and its HTML in `html_attr`.
 
@@ -130,4 +135,5 @@ def text_model_kind(
         place=place or (lambda post: (None, None)),
         published=published,
         posted_at=lambda post: getattr(post, "created_at", None),
+        readable_by=readable_by or (lambda user, post: True),
     )

@@ -17,16 +17,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
 
 from townhall.accounts.models import User
-from townhall.accounts.permissions import Permission, has_permission
 from townhall.database import utcnow
 from townhall.extensions import db
 from townhall.links import link_to
-from townhall.live import MODERATORS_ROOM, publish_coalesced
-from townhall.moderation import audit
+from townhall.live import MODERATORS_ROOM, disconnect_after_commit, publish_coalesced
+from townhall.moderation import audit, permissions
 from townhall.moderation.models import (
     Appeal,
     AppealState,
@@ -158,6 +158,12 @@ class SanctionInvalid(ModerationError):
     """The sanction asked for does not make sense (no period, too long, oneself)."""
 
 
+class SanctionNotAllowed(SanctionInvalid):
+    """This moderator may not sanction this person (a fellow moderator: only an admin may)."""
+
+    status = 403
+
+
 class AppealRefused(ModerationError):
     """This appeal cannot be made (not yours, nothing to appeal, or appealed already)."""
 
@@ -182,12 +188,32 @@ def _insert_once(model: type, **values: Any) -> bool:
     return db.session.execute(statement).first() is not None
 
 
+def _lock(row: Any) -> None:
+    """Hold `row` until the transaction ends, and read it afresh.
+
+    Decisions are state changes checked against the state they start from: two
+    moderators deciding one post at once, or flags arriving together, must each see
+    what the one before did. PostgreSQL locks the row (SELECT ... FOR UPDATE).
+    SQLite has no row locks, so an UPDATE that changes nothing first takes the
+    database's write lock, which the next writer waits for (the busy timeout).
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        table = type(row).__table__
+        db.session.execute(update(table).where(table.c.id == row.id).values(id=table.c.id))
+    db.session.refresh(row, with_for_update=True)
+
+
 # --- the standards ---------------------------------------------------------------
 
 
 def current_standards() -> Standards:
     """The standards the app loaded at start-up."""
     return current_app.extensions[STANDARDS_KEY]
+
+
+def longest_allowed(kind: str, role: str = "citizen") -> int | None:
+    """The most characters the standards accept in a post of `kind` by `role`, if limited."""
+    return current_standards().max_chars(kind, role)
 
 
 def clause_or_error(number: str | None, standards: Standards | None = None) -> Clause:
@@ -479,16 +505,69 @@ def find_case(kind_name: str, content_id: int) -> ModerationCase | None:
     )
 
 
+def is_held(kind_name: str, content_id: int) -> bool:
+    """Whether a stored post waits, hidden, for a moderator (rather than decided)."""
+    case = find_case(kind_name, content_id)
+    return case is not None and case.state is CaseState.HELD
+
+
+@dataclass(frozen=True)
+class HeldPost:
+    """A hidden post's words as a moderator reads them where the post lives, with the
+    case to decide it on."""
+
+    case_id: int
+    text: str
+    """What the author wrote (plain text: shown escaped, never rendered)."""
+    url: str
+    """The case page."""
+
+
+def held_posts(kind_name: str, content_ids: Iterable[int], reader: Any) -> dict[int, HeldPost]:
+    """For a reader who may read held posts, the posts among these that wait hidden for a
+    moderator (held by the rules, or hidden after flags), by post id; for anyone else,
+    nothing, without a query.
+
+    Domains call this when they show their posts, so a moderator sees what is held in
+    its place; the post itself keeps showing everyone the notice.
+    """
+    ids = sorted(set(content_ids))
+    if not ids or not permissions.can(reader, "read_held"):
+        return {}
+    hidden = [state for state in CaseState if state.queued and not state.visible]
+    cases = db.session.execute(
+        select(ModerationCase.id, ModerationCase.content_id, ModerationCase.original_text).where(
+            ModerationCase.kind == kind_name,
+            ModerationCase.content_id.in_(ids),
+            ModerationCase.state.in_(hidden),
+        )
+    )
+    return {
+        content_id: HeldPost(case_id, text, link_to("moderation.case", case_id=case_id))
+        for case_id, content_id, text in cases
+    }
+
+
 def _case_for(kind: ContentKind, post: Any, now: datetime) -> ModerationCase:
-    """The post's case, opened now for a post made before moderation was switched on."""
+    """The post's case, opened now for a post made before moderation was switched on.
+
+    Two first flags on such a post can arrive together, each finding no case: the
+    case is inserted once (ON CONFLICT DO NOTHING on the unique kind and post), and
+    whichever request did not insert it reads the one the other made, so both count
+    their flag against the same case instead of one failing on the constraint.
+    """
     case = find_case(kind.name, post.id)
     if case is not None:
         return case
     text = kind.text(post)
-    case = ModerationCase(
+    consultation_id, consultation_title = kind.place(post)
+    _insert_once(
+        ModerationCase,
         kind=kind.name,
         content_id=post.id,
         author_id=kind.author_id(post),
+        consultation_id=consultation_id,
+        consultation_title=consultation_title,
         original_text=text,
         published_text=text,
         state=CaseState.PUBLISHED,
@@ -497,11 +576,14 @@ def _case_for(kind: ContentKind, post: Any, now: datetime) -> ModerationCase:
         matches=[],
         reasons=[],
         created_at=now,
+        flag_count=0,
     )
-    case.consultation_id, case.consultation_title = kind.place(post)
-    db.session.add(case)
-    db.session.flush()
-    return case
+    # Inserted now, or by the request that got there first: there is one either way.
+    return db.session.scalars(
+        select(ModerationCase).where(
+            ModerationCase.kind == kind.name, ModerationCase.content_id == post.id
+        )
+    ).one()
 
 
 def load_post(case: ModerationCase) -> Any | None:
@@ -539,6 +621,7 @@ def flag_post(
     if kind.author_id(post) == flagger.id:
         raise FlagRefused(f"You cannot flag your own {kind.label}. You can edit or delete it.")
     case = _case_for(kind, post, now)
+    _lock(case)  # flags counted one at a time, so the threshold trips once
     if not case.state.visible:
         raise FlagRefused(f"This {kind.label} is already with the moderators.")
     if not _insert_once(
@@ -586,6 +669,35 @@ def flags_of(case: ModerationCase) -> list[Flag]:
     return list(
         db.session.scalars(select(Flag).where(Flag.case_id == case.id).order_by(Flag.created_at))
     )
+
+
+def decisions_of(case: ModerationCase) -> list[ModerationDecision]:
+    """Every decision on a case, the rules' and moderators', oldest first (its history)."""
+    return list(
+        db.session.scalars(
+            select(ModerationDecision)
+            .options(selectinload(ModerationDecision.moderator))
+            .where(ModerationDecision.case_id == case.id)
+            .order_by(ModerationDecision.created_at.asc(), ModerationDecision.id.asc())
+        )
+    )
+
+
+def decision_under_appeal(appeal: Appeal) -> ModerationDecision | None:
+    """The moderator's decision on the post that the appeal contests (the last one made
+    before it was sent), or None for an appeal against a sanction or the rules alone."""
+    if appeal.case_id is None:
+        return None
+    return db.session.scalars(
+        select(ModerationDecision)
+        .where(
+            ModerationDecision.case_id == appeal.case_id,
+            ModerationDecision.moderator_id.is_not(None),
+            ModerationDecision.created_at <= appeal.created_at,
+        )
+        .order_by(ModerationDecision.created_at.desc(), ModerationDecision.id.desc())
+        .limit(1)
+    ).first()
 
 
 # --- the queue -------------------------------------------------------------------
@@ -696,6 +808,7 @@ def decide_case(
     """
     now = now or utcnow()
     standards = current_standards()
+    _lock(case)  # of two moderators deciding at once, the second finds it decided
     if not case.state.queued:
         raise CaseNotQueued("Someone has already decided on this post.")
     if case.author_id == moderator.id:
@@ -826,10 +939,8 @@ def sanction_user(
         raise SanctionInvalid("Say why, in words the person will read.")
     if user.id == moderator.id:
         raise SanctionInvalid("You cannot sanction yourself.")
-    if has_permission(user, Permission.MODERATE) and not has_permission(
-        moderator, Permission.MANAGE_USERS
-    ):
-        raise SanctionInvalid("Only an admin can sanction a moderator.")
+    if not permissions.can(moderator, "sanction", user):
+        raise SanctionNotAllowed("Only an admin can sanction a moderator.")
     ends_at = None
     if kind is not SanctionKind.WARN:
         if not hours or hours < 1:
@@ -850,6 +961,10 @@ def sanction_user(
     )
     db.session.add(sanction)
     db.session.flush()
+    if kind is SanctionKind.SUSPEND:
+        # Their open pages may be following rooms a suspended person cannot read:
+        # closing their sockets makes them rejoin, and live's join rule refuses.
+        disconnect_after_commit(user.id)
     audit.append(
         "sanction",
         f"user:{user.id}",
@@ -971,6 +1086,7 @@ def decide_appeal(
     appellant. Raises NotYourDecision, AppealRefused (decided already or no answer).
     """
     now = now or utcnow()
+    _lock(appeal)
     if appeal.state is not AppealState.PENDING:
         raise AppealRefused("This appeal has already been decided.")
     if moderator.id == appeal.appellant_id:
@@ -1083,6 +1199,9 @@ class PersonRecord:
     """Their posts with a decision, their appeal if any, and whether they may appeal."""
     sanctions: list[tuple[Sanction, Appeal | None]]
     restriction: Sanction | None
+    notes: dict[int, list[ModerationDecision]] = field(default_factory=dict)
+    """By case id, the moderators' decisions on it that carry a note for the author,
+    oldest first (an upheld appeal's answer is shown with the appeal instead)."""
 
 
 def person_record(user: User, now: datetime | None = None) -> PersonRecord:
@@ -1125,7 +1244,40 @@ def person_record(user: User, now: datetime | None = None) -> PersonRecord:
         ],
         sanctions=[(s, appeals.get((None, s.id))) for s in sanctions],
         restriction=restriction_for(user, now),
+        notes=_notes_for_author(cases, appeals),
     )
+
+
+def _notes_for_author(
+    cases: Sequence[ModerationCase], appeals: dict[tuple[int | None, int | None], Appeal]
+) -> dict[int, list[ModerationDecision]]:
+    """The moderators' notes on these cases, by case, in one query.
+
+    The decision an upheld appeal records repeats the appeal's answer, which the
+    author already reads beside their appeal, so it is left out here.
+    """
+    if not cases:
+        return {}
+    notes: dict[int, list[ModerationDecision]] = {}
+    for decision in db.session.scalars(
+        select(ModerationDecision)
+        .where(
+            ModerationDecision.case_id.in_([c.id for c in cases]),
+            ModerationDecision.moderator_id.is_not(None),
+            ModerationDecision.note != "",
+        )
+        .order_by(ModerationDecision.created_at.asc(), ModerationDecision.id.asc())
+    ):
+        appeal = appeals.get((decision.case_id, None))
+        if (
+            appeal is not None
+            and appeal.state is AppealState.UPHELD
+            and appeal.decided_at == decision.created_at
+            and appeal.decided_by_id == decision.moderator_id
+        ):
+            continue
+        notes.setdefault(decision.case_id, []).append(decision)
+    return notes
 
 
 # --- figures for officers --------------------------------------------------------

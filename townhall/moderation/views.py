@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 
 from townhall.accounts.models import User
 from townhall.accounts.permissions import Permission, permission_required
+from townhall.database import parse_id
 from townhall.extensions import db, limiter
 from townhall.form_handling import accept, add_form_error, keeps_input, refused_status
 from townhall.moderation import permissions, service
@@ -84,8 +85,8 @@ def flag(kind: str, content_id: int):
     except UnknownContentKind:
         abort(404)
     post = content_kind.load(content_id)
-    if post is None:
-        abort(404)
+    if post is None or not content_kind.readable_by(current_user, post):
+        abort(404)  # what this person may not read does not exist for them
     form = FlagForm()
     status = refused_status() if request.method == "POST" else 200
     if not permissions.can(current_user, "flag"):
@@ -111,7 +112,8 @@ def flag(kind: str, content_id: int):
 
 def _page_arg() -> int:
     value = request.args.get("page", "")
-    return int(value) if value.isdigit() and len(value) < 7 else 1
+    page = parse_id(value)
+    return page if page is not None and page < 1_000_000 else 1
 
 
 def _queue_page(bulk_form: BulkForm | None = None, status: int = 200):
@@ -175,6 +177,7 @@ def _case_page(case, form: DecisionForm, status: int = 200):
         link=kind.link(post) if post is not None else None,
         segments=service.highlight(case.original_text, case.matches),
         flags=service.flags_of(case),
+        decisions=service.decisions_of(case),
         form=form,
         sanction_url=url_for("moderation.sanction", user_id=case.author_id, case=case.id)
         if case.author_id
@@ -221,8 +224,8 @@ def sanction(user_id: int):
     person = db.get_or_404(User, user_id)
     form = SanctionForm()
     status = refused_status() if request.method == "POST" else 200
-    case_arg = request.args.get("case", "")
-    linked = db.session.get(ModerationCase, int(case_arg)) if case_arg.isdigit() else None
+    case_id = parse_id(request.args.get("case"))
+    linked = db.session.get(ModerationCase, case_id) if case_id is not None else None
     if accept(form):
         try:
             service.sanction_user(
@@ -269,7 +272,12 @@ def appeal(appeal_id: int):
             db.session.commit()
             flash("Appeal decided. The person has been told.", "success")
             return redirect(url_for("moderation.queue")), 303
-    return render_template("moderation/appeal.html", appeal=appeal, form=form), status
+    return render_template(
+        "moderation/appeal.html",
+        appeal=appeal,
+        under_appeal=service.decision_under_appeal(appeal),
+        form=form,
+    ), status
 
 
 def _my_page(form: AppealForm | None = None, status: int = 200, target: str | None = None):

@@ -57,6 +57,22 @@ def enforce_suspension() -> Any:
     return render_error(403, service.restriction_message(sanction))
 
 
+def may_follow_room(user: Any, room: str) -> bool:
+    """Say whether `user` may join the live `room`: when suspended, only their own.
+
+    Live's join rule for `enforce_suspension`, which sockets do not pass: a suspended
+    person sees only their own moderation page, so follows only their own room.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return True
+    from townhall.live import user_room
+
+    if room == user_room(user.id):
+        return True
+    sanction = service.restriction_for(user)
+    return sanction is None or sanction.kind is not SanctionKind.SUSPEND
+
+
 def flag_url(kind: str, content_id: int) -> str:
     """The address of the form to flag a post (for templates)."""
     return url_for("moderation.flag", kind=kind, content_id=content_id)

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
+from townhall.database import parse_id
 from townhall.extensions import db
 from townhall.form_handling import accept
 from townhall.notifications import service
@@ -43,8 +44,7 @@ class MarkReadForm(FlaskForm):
 @login_required
 def index():
     """List the signed-in person's notifications, newest first."""
-    value = request.args.get("page", "1")
-    page = service.notifications_page(current_user, int(value) if value.isdigit() else 1)
+    page = service.notifications_page(current_user, parse_id(request.args.get("page")) or 1)
     return render_template("notifications/index.html", page=page)
 
 

@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     _settings(app)
     app.register_blueprint(bp)
     register_section(Section(key="places", order=SECTION_ORDER, render=render_places_section))
+    _offer_places_to_proposals()
     hooks.install()
     hooks.register_live(app)
     # `flask townhall places ...`: the townhall group is built by create_app after the
@@ -39,6 +40,7 @@ def _settings(app: Flask) -> None:
         "PLACES_RETENTION_DAYS": env_int("TOWNHALL_PLACES_RETENTION_DAYS", 30),
         "PLACES_CHECK_IN_DISTANCE_M": env_int("TOWNHALL_PLACES_CHECK_IN_DISTANCE_M", 500),
         "PLACES_NEARBY_DISTANCE_M": env_int("TOWNHALL_PLACES_NEARBY_DISTANCE_M", 1000),
+        "PLACES_PROPOSALS_DISTANCE_M": env_int("TOWNHALL_PLACES_PROPOSALS_DISTANCE_M", 1000),
         "PLACES_VAPID_SUBJECT": os.environ.get("TOWNHALL_VAPID_SUBJECT")
         or "mailto:" + app.config.get("MAIL_FROM", "").rpartition("<")[2].rstrip(">").strip(),
         "PLACES_VAPID_KEY_FILE": os.environ.get("TOWNHALL_VAPID_KEY_FILE") or None,
@@ -47,3 +49,20 @@ def _settings(app: Flask) -> None:
     }
     for key, value in defaults.items():
         app.config.setdefault(key, value)
+
+
+def _offer_places_to_proposals() -> None:
+    """Let the proposal form pin a proposal to one of the places (proposals can't import us)."""
+    from townhall.places import service
+    from townhall.proposals.named_places import NamedPlace, PlaceSource, register_place_source
+
+    def named(place) -> NamedPlace:
+        return NamedPlace(place.id, place.name, place.latitude, place.longitude)
+
+    def lookup(place_id: int) -> NamedPlace | None:
+        place = service.get_place(place_id)
+        return named(place) if place is not None else None
+
+    register_place_source(
+        PlaceSource(listing=lambda: [named(p) for p in service.list_places()], lookup=lookup)
+    )

@@ -74,6 +74,10 @@ def seed_demo_places(officer: User, people: list[User], rng: random.Random) -> l
     ).all()
     for index, consultation in enumerate(open_now):
         service.link_consultation(places[index % len(places)], consultation)
+        if consultation.uses_voting:
+            # Its vote is on every noticeboard, so each check-in page has a vote to cast.
+            for place in places:
+                service.link_consultation(place, consultation)
     staff = [p for p in people if has_permission(p, Permission.TAKE_PART_AS_STAFF)]
     now = utcnow()
     for index, title in enumerate(TASKS):

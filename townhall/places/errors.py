@@ -45,6 +45,12 @@ class TaskRefused(PlaceError):
     status = 409
 
 
+class TaskNotYours(TaskRefused):
+    """A task set for (or held by) someone else, or a person who is not on the staff."""
+
+    status = 403
+
+
 class AreaInvalid(PlaceError):
     """A saved area with a bad radius, position or place."""
 

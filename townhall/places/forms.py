@@ -14,9 +14,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from townhall.form_handling import InRange, an_id
+from townhall.places.alerts import MAX_RADIUS_M
 from townhall.places.models import (
     ADDRESS_MAX,
     HOURS_MAX,
@@ -28,8 +30,8 @@ from townhall.places.models import (
     PlaceKind,
 )
 
-LATITUDE = [InputRequired("Give a latitude."), NumberRange(-90, 90, "Between -90 and 90.")]
-LONGITUDE = [InputRequired("Give a longitude."), NumberRange(-180, 180, "Between -180 and 180.")]
+LATITUDE = [InputRequired("Give a latitude."), InRange(-90, 90, "Between -90 and 90.")]
+LONGITUDE = [InputRequired("Give a longitude."), InRange(-180, 180, "Between -180 and 180.")]
 
 
 class PlaceForm(FlaskForm):
@@ -49,13 +51,19 @@ class PlaceForm(FlaskForm):
         "Longitude", description="Decimal degrees, such as -0.1276.", validators=LONGITUDE
     )
     opening_hours = TextAreaField("Opening hours", validators=[Optional(), Length(max=HOURS_MAX)])
-    service_area_id = SelectField("Service area", coerce=int, validators=[Optional()])
+    service_area_id = SelectField(
+        "Service area",
+        coerce=int,
+        validators=[Optional(), an_id("Choose a service area from the list.", none=True)],
+    )
 
 
 class LinkConsultationForm(FlaskForm):
     """Show a consultation at a place."""
 
-    consultation_id = SelectField("Consultation", coerce=int)
+    consultation_id = SelectField(
+        "Consultation", coerce=int, validators=[an_id("Choose a consultation from the list.")]
+    )
 
 
 class CheckInForm(FlaskForm):
@@ -68,12 +76,24 @@ class CheckInForm(FlaskForm):
 class TaskForm(FlaskForm):
     """An officer's task for staff at a place."""
 
-    place_id = SelectField("Place", coerce=int, validators=[InputRequired("Choose a place.")])
+    place_id = SelectField(
+        "Place",
+        coerce=int,
+        validators=[
+            InputRequired("Choose a place."),
+            an_id("There is no such place: choose one from the list of places."),
+        ],
+    )
     title = StringField(
         "Task", validators=[DataRequired("Say what needs doing."), Length(max=TASK_TITLE_MAX)]
     )
     details = TextAreaField("Details", validators=[Optional(), Length(max=2000)])
-    assignee_id = SelectField("For", coerce=int, description="One person, or any member of staff.")
+    assignee_id = SelectField(
+        "For",
+        coerce=int,
+        description="One person, or any member of staff.",
+        validators=[an_id("Choose who the task is for from the list.", none=True)],
+    )
     due_at = DateTimeLocalField(
         "Due", description="UK time.", validators=[InputRequired("Give a due date and time.")]
     )
@@ -93,10 +113,10 @@ class AreaForm(FlaskForm):
     longitude = FloatField("Longitude", validators=LONGITUDE)
     radius_m = IntegerField(
         "Radius in metres",
-        description="From 1 metre to 50,000 metres (50 km).",
+        description=f"From 1 metre to {MAX_RADIUS_M:,} metres ({MAX_RADIUS_M // 1000} km).",
         validators=[
             InputRequired("Give a radius in metres."),
-            NumberRange(1, 50_000, "The radius must be from 1 to 50,000 metres."),
+            InRange(1, MAX_RADIUS_M, f"The radius must be from 1 to {MAX_RADIUS_M:,} metres."),
         ],
     )
 
@@ -104,7 +124,7 @@ class AreaForm(FlaskForm):
 class PlaceAreaForm(FlaskForm):
     """A place to hear about."""
 
-    place_id = SelectField("Place", coerce=int)
+    place_id = SelectField("Place", coerce=int, validators=[an_id("Choose a place from the list.")])
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -117,7 +137,9 @@ class MultiCheckboxField(SelectMultipleField):
 class TopicsForm(FlaskForm):
     """The process and service areas a person wants to hear about."""
 
-    topics = MultiCheckboxField("Topics", coerce=int)
+    topics = MultiCheckboxField(
+        "Topics", coerce=int, validators=[an_id("Choose topics from the list.")]
+    )
 
 
 class AlertSettingsForm(FlaskForm):

@@ -11,7 +11,9 @@ by R plus the largest radius anyone saved; Python then checks the exact
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import func, select
 
@@ -20,6 +22,8 @@ from townhall.places.models import SavedArea
 
 EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE_LATITUDE = math.pi * EARTH_RADIUS_M / 180
+
+T = TypeVar("T")
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -64,6 +68,27 @@ def _lon_condition(column, box: Box):
     if box.max_lon > 180:
         return (column >= box.min_lon) | (column <= box.max_lon - 360)
     return column.between(box.min_lon, box.max_lon)
+
+
+def in_box(latitude_column, longitude_column, box: Box):
+    """A WHERE condition: the (indexed) coordinate columns fall inside the box."""
+    return latitude_column.between(box.min_lat, box.max_lat) & _lon_condition(longitude_column, box)
+
+
+def nearest(
+    candidates: Iterable[T],
+    latitude: float,
+    longitude: float,
+    within_m: float,
+    position: Callable[[T], tuple[float, float]] = lambda c: (c.latitude, c.longitude),
+) -> list[tuple[T, float]]:
+    """The candidates truly within `within_m` of the point, nearest first, with distances.
+
+    The exact step after a bounding-box query: a box's corners lie further than its
+    reach, so every candidate is measured.
+    """
+    found = [(c, haversine_m(latitude, longitude, *position(c))) for c in candidates]
+    return sorted((f for f in found if f[1] <= within_m), key=lambda f: f[1])
 
 
 def largest_saved_radius() -> int:

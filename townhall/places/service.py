@@ -9,7 +9,6 @@ Alerts (areas of interest) live in `alerts.py`, Web Push in `push.py`.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,6 +17,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from townhall.accounts.models import User
 from townhall.accounts.permissions import Permission, has_permission
@@ -39,12 +39,13 @@ from townhall.places.errors import (
     PlaceInvalid,
     PositionInvalid,
     TaskInvalid,
+    TaskNotYours,
     TaskRefused,
     TooFar,
     TooSoon,
     UnknownCode,
 )
-from townhall.places.matching import bounding_box, haversine_m
+from townhall.places.matching import bounding_box, haversine_m, in_box, nearest
 from townhall.places.models import (
     ADDRESS_MAX,
     HOURS_MAX,
@@ -61,6 +62,9 @@ from townhall.places.models import (
     StaffTask,
     TaskStatus,
 )
+from townhall.proposals.models import Proposal, ProposalStatus
+from townhall.proposals.votes import VoteRefused, VoteToCast, open_votes_for
+from townhall.signatures import written_as_issued
 
 # A check-in whose browser shared a position further than this from the place is refused.
 CHECK_IN_DISTANCE_M = 500
@@ -69,6 +73,10 @@ RETENTION_DAYS = 30
 # Nearby mode answers at most once a minute per person, with what lies this close.
 NEARBY_INTERVAL = timedelta(seconds=60)
 NEARBY_DISTANCE_M = 1000
+# A check-in page lists proposals pinned within this distance of the place.
+PROPOSALS_DISTANCE_M = 1000
+# ... at most this many, nearest first.
+PROPOSALS_SHOWN = 10
 # A second check-in at the same place within this time counts once.
 CHECK_IN_REPEAT = timedelta(hours=1)
 
@@ -243,14 +251,12 @@ def place_for_code(code: str) -> Place:
         "That check-in code is not one of ours. Scan the poster again, or find the "
         "place in the list of places."
     )
+    if not written_as_issued(code):
+        raise not_ours
     try:
         value = _signer().unsign(code.encode()).decode()
     except (BadSignature, UnicodeError):
         raise not_ours from None
-    # Base64 leaves a few unused bits in the signature's last character, so a code
-    # altered there can still unsign; only the exact code we issue is genuine.
-    if not hmac.compare_digest(_signer().sign(value).decode(), code):
-        raise not_ours
     place = get_place(int(value)) if value.isdigit() else None
     if place is None:
         raise UnknownCode("That place is no longer open for check-ins.")
@@ -388,6 +394,11 @@ class AroundMe:
 
     place: Place
     consultations: list[Consultation] = field(default_factory=list)
+    # Open votes in those consultations the person may cast (signed out: once signed in).
+    votes: list[VoteToCast] = field(default_factory=list)
+    # Signed in: open votes there the person can see but may not cast, and why.
+    votes_refused: list[VoteRefused] = field(default_factory=list)
+    proposals: list[tuple[Proposal, float]] = field(default_factory=list)
     announcements: list[Announcement] = field(default_factory=list)
     nearby_places: list[tuple[Place, float]] = field(default_factory=list)
     followed: list[Consultation] = field(default_factory=list)
@@ -419,9 +430,9 @@ def consultations_covering(
     ]
 
 
-def around_me(user: User | None, place: Place) -> AroundMe:
-    """Gather what is on at `place`, and for `user` there."""
-    result = AroundMe(place=place, check_ins=check_in_count(place))
+def consultations_at(user: User | None, place: Place) -> list[Consultation]:
+    """Open consultations `user` may read that are linked to `place` or whose area covers it,
+    closing soonest first."""
     linked = db.session.scalars(
         readable_statement(user)
         .join(PlaceConsultation, PlaceConsultation.consultation_id == Consultation.id)
@@ -431,9 +442,18 @@ def around_me(user: User | None, place: Place) -> AroundMe:
     covering = [
         c for c in consultations_covering(user, place.latitude, place.longitude) if c.id not in seen
     ]
-    result.consultations = sorted(
-        [*linked, *covering], key=lambda c: (c.closes_at or utcnow(), c.id)
-    )
+    return sorted([*linked, *covering], key=lambda c: (c.closes_at or utcnow(), c.id))
+
+
+def around_me(user: User | None, place: Place) -> AroundMe:
+    """Gather what is on at `place`, and for `user` there."""
+    result = AroundMe(place=place, check_ins=check_in_count(place))
+    result.consultations = consultations_at(user, place)
+    open_votes = open_votes_for(user, result.consultations)
+    result.votes, result.votes_refused = open_votes.to_cast, open_votes.refused
+    result.proposals = proposals_near(
+        user, place.latitude, place.longitude, proposals_distance_m()
+    )[:PROPOSALS_SHOWN]
     if result.consultations:
         result.announcements = list(
             db.session.scalars(
@@ -467,13 +487,42 @@ def places_near(latitude: float, longitude: float, within_m: float) -> list[tupl
     box = bounding_box(latitude, longitude, within_m)
     candidates = db.session.scalars(
         select(Place).where(
-            Place.retired_at.is_(None),
-            Place.latitude.between(box.min_lat, box.max_lat),
-            Place.longitude.between(box.min_lon, box.max_lon),
+            Place.retired_at.is_(None), in_box(Place.latitude, Place.longitude, box)
         )
     ).all()
-    found = [(p, haversine_m(latitude, longitude, p.latitude, p.longitude)) for p in candidates]
-    return sorted([f for f in found if f[1] <= within_m], key=lambda f: f[1])
+    return nearest(candidates, latitude, longitude, within_m)
+
+
+def proposals_distance_m() -> int:
+    """How near a place a proposal must be pinned to be listed at its check-in page."""
+    return current_app.config.get("PLACES_PROPOSALS_DISTANCE_M", PROPOSALS_DISTANCE_M)
+
+
+def proposals_near(
+    user: User | None, latitude: float, longitude: float, within_m: float
+) -> list[tuple[Proposal, float]]:
+    """Proposals pinned within `within_m` of a point, nearest first, with their distances.
+
+    Only visible proposals in open consultations `user` may read: a bounding box on
+    the proposal's indexed coordinates, then the exact distance.
+    """
+    box = bounding_box(latitude, longitude, within_m)
+    readable = (
+        readable_statement(user)
+        .where(Consultation.status == Status.OPEN)
+        .with_only_columns(Consultation.id)
+    )
+    candidates = db.session.scalars(
+        select(Proposal)
+        .where(
+            in_box(Proposal.latitude, Proposal.longitude, box),
+            Proposal.status != ProposalStatus.HIDDEN,
+            Proposal.consultation_id.in_(readable),
+        )
+        .options(selectinload(Proposal.consultation))
+        .order_by(Proposal.id)
+    ).all()
+    return nearest(candidates, latitude, longitude, within_m)
 
 
 # --- staff tasks --------------------------------------------------------------------------
@@ -602,9 +651,9 @@ def past_due_tasks(now: datetime | None = None) -> list[StaffTask]:
 
 def _may_hold(user: User, task: StaffTask) -> None:
     if not has_permission(user, Permission.TAKE_PART_AS_STAFF):
-        raise TaskRefused("Only council staff can take tasks.")
+        raise TaskNotYours("Only council staff can take tasks.")
     if task.assignee_id is not None and task.assignee_id != user.id:
-        raise TaskRefused("This task is for someone else.")
+        raise TaskNotYours("This task is for someone else.")
 
 
 def accept_task(user: User, task: StaffTask) -> StaffTask:
@@ -630,7 +679,7 @@ def complete_task(user: User, task: StaffTask, note: str = "", now: datetime | N
     if task.status is TaskStatus.DONE:
         raise TaskRefused("This task is already done.")
     if task.status is TaskStatus.ACCEPTED and task.holder_id != user.id:
-        raise TaskRefused("Someone else has this task.")
+        raise TaskNotYours("Someone else has this task.")
     task.status = TaskStatus.DONE
     task.holder_id = user.id
     task.holder = user
@@ -643,6 +692,8 @@ def complete_task(user: User, task: StaffTask, note: str = "", now: datetime | N
 
 def hand_back_task(user: User, task: StaffTask, note: str) -> StaffTask:
     """Give a task one holds back, saying why, so someone else can take it."""
+    if task.status is TaskStatus.ACCEPTED and task.holder_id != user.id:
+        raise TaskNotYours("Someone else has this task.")
     if task.status is not TaskStatus.ACCEPTED or task.holder_id != user.id:
         raise TaskRefused("You can only hand back a task you have accepted.")
     note = _note(note)
@@ -741,7 +792,7 @@ def nearby_items(
                 round(distance),
             )
         )
-        for consultation in around_me(user, place).consultations:
+        for consultation in consultations_at(user, place):
             found.append(
                 NearbyItem(
                     f"consultation:{consultation.id}",
@@ -757,6 +808,15 @@ def nearby_items(
                 consultation.title,
                 link_to("consultations.show", consultation_id=consultation.id),
                 round(haversine_m(lat, lon, consultation.latitude, consultation.longitude)),
+            )
+        )
+    for proposal, distance in proposals_near(user, lat, lon, within):
+        found.append(
+            NearbyItem(
+                f"proposal:{proposal.id}",
+                f"Proposal: {proposal.title}",
+                link_to("proposals.show_proposal", proposal_id=proposal.id),
+                round(distance),
             )
         )
     today = now.date()

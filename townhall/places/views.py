@@ -33,9 +33,11 @@ from townhall.accounts.permissions import Permission, has_permission
 from townhall.consultations.forms import to_local, to_utc
 from townhall.consultations.models import AreaKind, Consultation, Status
 from townhall.consultations.service import list_areas, readable_statement
+from townhall.database import parse_id
 from townhall.errors import render_error
 from townhall.extensions import db
-from townhall.form_handling import accept, add_form_error
+from townhall.form_handling import accept, add_form_error, takes_json
+from townhall.links import on_site_path
 from townhall.places import alerts, privacy, push, service
 from townhall.places.errors import PlaceError, TooSoon
 from townhall.places.forms import (
@@ -191,8 +193,10 @@ def link(place_id: int):
     form.consultation_id.choices = None  # checked below, against what the officer may read
     form.consultation_id.validate_choice = False
     if not accept(form):
-        abort(400)
-    consultation = db.session.get(Consultation, form.consultation_id.data or 0)
+        problems = form.form_errors + form.consultation_id.errors
+        return render_error(400, problems[0] if problems else None)
+    consultation_id = parse_id(str(form.consultation_id.data))
+    consultation = db.session.get(Consultation, consultation_id) if consultation_id else None
     if consultation is None:
         abort(404)
     if request.form.get("action") == "unlink":
@@ -354,6 +358,8 @@ def tasks():
 @login_required
 def task_action(task_id: int, what: str):
     """Accept, complete or hand back a task."""
+    if not can(current_user, Action.WORK_TASKS):
+        abort(403)
     task = db.get_or_404(StaffTask, task_id)
     form = TaskActionForm()
     if not accept(form):
@@ -375,10 +381,7 @@ def task_action(task_id: int, what: str):
 
 
 def _back() -> str:
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("places.tasks")
+    return on_site_path(request.form.get("next")) or url_for("places.tasks")
 
 
 # --- areas of interest --------------------------------------------------------------
@@ -517,6 +520,7 @@ def _json_body() -> Any:
 
 @bp.route("/places/push/subscribe", methods=["POST"])
 @login_required
+@takes_json
 def push_subscribe():
     """Store this device's push subscription."""
     if not can(current_user, Action.SAVE_AREAS):
@@ -536,6 +540,7 @@ def push_subscribe():
 
 @bp.route("/places/push/unsubscribe", methods=["POST"])
 @login_required
+@takes_json
 def push_unsubscribe():
     """Forget this device's push subscription."""
     data = _json_body()
@@ -549,6 +554,7 @@ def push_unsubscribe():
 
 @bp.route("/places/nearby", methods=["POST"])
 @login_required
+@takes_json
 def nearby():
     """What is near a position (JSON); the position is not stored. Once a minute at most."""
     data = _json_body()

@@ -4,6 +4,8 @@ counted by `townhall.voting`; results show how the decision was reached."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 
 # Where these sit among the consultation page's sections: after the dialogue (30).
@@ -30,11 +32,13 @@ def register_proposals_with_moderation() -> None:
     Its title and description are held to the standards together, as "title\n\nbody";
     a hidden proposal has status HIDDEN, which the pages already keep from the public.
     """
+    from townhall.consultations.permissions import can_read
     from townhall.extensions import db
     from townhall.links import link_to
     from townhall.markup import render_markdown
     from townhall.moderation.registry import ContentKind, register_kind
     from townhall.proposals.models import Proposal, ProposalStatus
+    from townhall.proposals.permissions import Action, can
 
     def show(proposal: Proposal, text: str) -> None:
         title, _, body = text.partition("\n\n")
@@ -45,6 +49,14 @@ def register_proposals_with_moderation() -> None:
 
     def hide(proposal: Proposal, _notice: str) -> None:
         proposal.status = ProposalStatus.HIDDEN
+
+    def readable_by(user: Any, proposal: Proposal) -> bool:
+        # As the proposal's page: its consultation readable, and held ones to officers.
+        if not can_read(user, proposal.consultation):
+            return False
+        return proposal.status is not ProposalStatus.HIDDEN or can(
+            user, Action.RUN_VOTES, proposal.consultation
+        )
 
     register_kind(
         ContentKind(
@@ -58,5 +70,6 @@ def register_proposals_with_moderation() -> None:
             author_id=lambda p: p.author_id,
             place=lambda p: (p.consultation_id, p.consultation.title),
             posted_at=lambda p: p.created_at,
+            readable_by=readable_by,
         )
     )

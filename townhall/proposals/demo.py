@@ -19,14 +19,51 @@ from townhall.proposals.errors import ProposalError
 from townhall.proposals.models import Method, Proposal, Vote
 from townhall.proposals.votes import BallotInput, VoteDetails
 
+# Title, description, cost, and where on the map: each a short walk from one of the
+# demo places (townhall/places/demo.py), so every demo check-in page has some nearby.
 DEMO_PROPOSALS = (
-    ("Benches along the river path", "Somewhere to rest every few hundred metres.", 4_000),
-    ("Wildflower verges", "Mow less, sow native flowers, help the bees.", 2_500),
-    ("Safer crossing by the primary school", "A zebra crossing on School Lane.", 12_000),
-    ("Drinking fountain in the park", "Refill bottles instead of buying them.", 6_000),
-    ("Library open on Sundays", "Sunday afternoons, 12:00 to 16:00.", 9_000),
-    ("Bike racks at the station", "Covered racks for 40 bikes.", 5_500),
-    ("Community fridge", "Share surplus food instead of throwing it away.", 1_500),
+    (
+        "Benches along the river path",
+        "Somewhere to rest every few hundred metres.",
+        4_000,
+        (51.7452, -1.2480),  # by Riverside Leisure Centre
+    ),
+    (
+        "Wildflower verges",
+        "Mow less, sow native flowers, help the bees.",
+        2_500,
+        (51.7240, -1.2505),  # along Old Abingdon Road, by the recycling centre
+    ),
+    (
+        "Safer crossing by the primary school",
+        "A zebra crossing on School Lane.",
+        12_000,
+        (51.7710, -1.2395),  # near Northway Library
+    ),
+    (
+        "Drinking fountain in the park",
+        "Refill bottles instead of buying them.",
+        6_000,
+        (51.7500, -1.2318),  # South Park
+    ),
+    (
+        "Library open on Sundays",
+        "Sunday afternoons, 12:00 to 16:00.",
+        9_000,
+        (51.7521, -1.2579),  # Central Library
+    ),
+    (
+        "Bike racks at the station",
+        "Covered racks for 40 bikes.",
+        5_500,
+        (51.7530, -1.2650),  # a short walk from County Hall
+    ),
+    (
+        "Community fridge",
+        "Share surplus food instead of throwing it away.",
+        1_500,
+        None,
+    ),
 )
 # At most this many people vote in each demo vote, so a large demo seeds quickly.
 VOTERS_PER_VOTE = 300
@@ -91,15 +128,13 @@ def seed_demo_proposals(
     threshold = max(2, min(20, len(participants) // 4))
     service.set_support_threshold(consultation, threshold)
     proposals: list[Proposal] = []
-    for n, (title, body, cost) in enumerate(DEMO_PROPOSALS):
+    for n, (title, body, cost, point) in enumerate(DEMO_PROPOSALS):
         author = participants[n % len(participants)]
-        proposals.append(
-            service.submit_proposal(
-                consultation,
-                author,
-                service.ProposalDetails(title=title, body=body, cost=cost, location=None),
-            )
+        latitude, longitude = point or (None, None)
+        details = service.ProposalDetails(
+            title=title, body=body, cost=cost, latitude=latitude, longitude=longitude
         )
+        proposals.append(service.submit_proposal(consultation, author, details))
     # The first five reach the threshold; the last two gather a few supports.
     for n, proposal in enumerate(proposals):
         wanted = threshold + rng.randint(0, 5) if n < 5 else rng.randint(0, threshold - 1)

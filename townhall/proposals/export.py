@@ -26,11 +26,26 @@ def _proposal(p: Proposal) -> dict[str, Any]:
         "body": p.body,
         "cost": p.cost,
         "location": p.location,
+        # The API's shape: a point, or null when the proposal is pinned to none.
+        "position": {"latitude": p.latitude, "longitude": p.longitude} if p.has_position else None,
         "status": p.status.value,
         "supports": p.support_count,
         "created_at": p.created_at.isoformat(),
         "shortlisted_at": p.shortlisted_at.isoformat() if p.shortlisted_at else None,
     }
+
+
+def proposal_row(proposal: dict[str, Any]) -> dict[str, Any]:
+    """A proposal's open data as one CSV row: its position as `latitude` and `longitude`
+    columns (empty when it has none) in the position's place."""
+    row: dict[str, Any] = {}
+    for name, value in proposal.items():
+        if name == "position":
+            row["latitude"] = value["latitude"] if value else ""
+            row["longitude"] = value["longitude"] if value else ""
+        else:
+            row[name] = value
+    return row
 
 
 def _vote(vote: Vote, now: Any) -> dict[str, Any]:
@@ -149,8 +164,8 @@ def csv_table(consultation: Consultation, table: str) -> str:
     """One table of the open data as CSV text: proposals, tallies or rounds."""
     data = open_data(consultation)
     if table == "proposals":
-        rows = data["proposals"]
-        fields = list(rows[0]) if rows else list(_proposal_fields())
+        rows = [proposal_row(p) for p in data["proposals"]]
+        fields = list(PROPOSAL_COLUMNS)
     else:
         closed = [v for v in data["votes"] if v["result"] is not None]
         rows = [
@@ -178,8 +193,9 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _proposal_fields() -> tuple[str, ...]:
-    return (
-        "id", "title", "body", "cost", "location", "status", "supports",
-        "created_at", "shortlisted_at",
-    )  # fmt: skip
+#: The proposals table's columns, in order: new ones go at the end, so a reader that
+#: counts columns keeps working.
+PROPOSAL_COLUMNS: tuple[str, ...] = (
+    "id", "title", "body", "cost", "location", "status", "supports", "created_at",
+    "shortlisted_at", "latitude", "longitude",
+)  # fmt: skip

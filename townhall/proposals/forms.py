@@ -3,11 +3,15 @@ locations. Ballots are read by the view itself: their fields depend on the vote.
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     DecimalField,
+    FloatField,
     IntegerField,
     RadioField,
     SelectField,
@@ -16,10 +20,20 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from townhall.consultations.forms import to_utc
+from townhall.form_handling import InRange, an_id
+from townhall.moderation.service import longest_allowed
 from townhall.proposals.errors import VoteInvalid
 from townhall.proposals.models import (
     BODY_MAX,
@@ -29,8 +43,42 @@ from townhall.proposals.models import (
     Method,
     Proposal,
 )
+from townhall.proposals.named_places import NamedPlace
 from townhall.proposals.service import MAX_COST, MAX_THRESHOLD, ProposalDetails
-from townhall.proposals.votes import MAX_BUDGET, VoteDetails
+from townhall.proposals.votes import MAX_BUDGET, MAX_OPTIONS, VoteDetails
+
+
+class DegreesField(FloatField):
+    """A latitude or longitude in decimal degrees, with a message in plain words."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        # A browser sends an empty box as "": that is no point given, not a bad number.
+        if valuelist and not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(
+                f"Give the {self.short_name} in degrees, such as {self.example}."
+            ) from None
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        # A value that is not a number has its message already: skip the range check.
+        if self.process_errors:
+            raise StopValidation()
+
+    @property
+    def example(self) -> str:
+        return "51.752" if self.short_name == "latitude" else "-1.2577"
+
+
+def text_max_chars() -> int:
+    """The longest proposal (title and text) the signed-in person may put forward: the
+    channel standards' limit where it is stricter than what is stored (BODY_MAX)."""
+    role = current_user.role.value if current_user.is_authenticated else "citizen"
+    limit = longest_allowed("proposal", role)
+    return min(BODY_MAX, limit) if limit else BODY_MAX
 
 
 class ProposalForm(FlaskForm):
@@ -40,21 +88,64 @@ class ProposalForm(FlaskForm):
         "Title",
         validators=[DataRequired("Give your proposal a title."), Length(max=TITLE_MAX)],
     )
-    body = TextAreaField(
-        "Your proposal",
-        description="What should happen, and why. You can use Markdown: **bold**, lists, links.",
-        validators=[DataRequired("Describe your proposal."), Length(max=BODY_MAX)],
-    )
+    # The description states the limit, and validate_body checks it: see text_max_chars.
+    body = TextAreaField("Your proposal", validators=[DataRequired("Describe your proposal.")])
     cost = IntegerField(
         "Estimated cost in pounds (optional)",
         description="Whole pounds, such as 4500. Needed if it is to go to a budget vote.",
-        validators=[Optional(), NumberRange(0, MAX_COST, "Give a cost of £0 or more.")],
+        validators=[
+            Optional(),
+            InRange(0, MAX_COST, f"Give a cost in whole pounds, from £0 to £{MAX_COST:,}."),
+        ],
     )
     location = StringField(
         "Where (optional)",
         description="A street, park or building, if it is about one place.",
         validators=[Optional(), Length(max=LOCATION_MAX)],
     )
+    # The choices (the council's places) are set by the view; an unknown one gets the
+    # service's message rather than WTForms' "Not a valid choice".
+    place_id = SelectField(
+        "One of the council's places",
+        coerce=int,
+        validate_choice=False,
+        default=0,
+        validators=[an_id("There is no such place: choose one from the list.", none=True)],
+    )
+    latitude = DegreesField(
+        "Latitude",
+        description="Or a point of your own: decimal degrees, such as 51.752.",
+        validators=[Optional(), NumberRange(-90, 90, "Latitude runs from -90 to 90.")],
+    )
+    longitude = DegreesField(
+        "Longitude",
+        description="Such as -1.2577.",
+        validators=[Optional(), NumberRange(-180, 180, "Longitude runs from -180 to 180.")],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.body.description = (
+            f"What should happen, and why, in up to {text_max_chars():,} characters with the "
+            "title. You can use Markdown: **bold**, lists, links."
+        )
+
+    def validate_body(self, field: TextAreaField) -> None:
+        """Measure title and text as the standards do, and the text as it is stored."""
+        body = (field.data or "").strip()
+        limit = text_max_chars()
+        size = len(f"{(self.title.data or '').strip()}\n\n{body}".strip())
+        if size > limit or len(body) > BODY_MAX:
+            raise ValidationError(
+                f"A proposal can be at most {limit:,} characters with its title; this one "
+                f"has {size:,}. Shorten it and send it again."
+            )
+
+    def set_places(self, places: list[NamedPlace]) -> None:
+        """Offer these places to pin the proposal to."""
+        self.place_id.choices = [SelectChoice(0, "None")] + [
+            SelectChoice(p.id, p.name) for p in places
+        ]
 
     def details(self) -> ProposalDetails:
         """The form's values as the service takes them."""
@@ -63,6 +154,9 @@ class ProposalForm(FlaskForm):
             body=self.body.data or "",
             cost=self.cost.data,
             location=self.location.data,
+            place_id=self.place_id.data or None,
+            latitude=self.latitude.data,
+            longitude=self.longitude.data,
         )
 
 
@@ -73,7 +167,7 @@ class ThresholdForm(FlaskForm):
         "Supports needed to be shortlisted",
         validators=[
             InputRequired("Say how many supports are needed."),
-            NumberRange(1, MAX_THRESHOLD, f"Use 1 to {MAX_THRESHOLD:,}."),
+            InRange(1, MAX_THRESHOLD, f"Use 1 to {MAX_THRESHOLD:,}."),
         ],
     )
 
@@ -114,16 +208,28 @@ class VoteForm(FlaskForm):
         "Winners",
         description="How many options win. One for yes-or-no and instant-runoff votes.",
         default=1,
-        validators=[InputRequired("Say how many options win."), NumberRange(1, 50, "Use 1 to 50.")],
+        validators=[
+            InputRequired("Say how many options win."),
+            # Fewer winners than options, and a vote has at most MAX_OPTIONS options.
+            InRange(1, MAX_OPTIONS - 1, f"Use 1 to {MAX_OPTIONS - 1}."),
+        ],
     )
     budget = IntegerField(
         "Budget in pounds (budgeting methods only)",
-        validators=[Optional(), NumberRange(1, MAX_BUDGET, "Give a budget of £1 or more.")],
+        validators=[
+            Optional(),
+            InRange(1, MAX_BUDGET, f"Give a budget in whole pounds, from £1 to £{MAX_BUDGET:,}."),
+        ],
     )
     ballot_within_budget = BooleanField(
         "Budgeting: refuse ballots whose chosen projects cost more than the budget"
     )
-    proposal_ids = MultiCheckboxField("Shortlisted proposals", coerce=int, validate_choice=True)
+    proposal_ids = MultiCheckboxField(
+        "Shortlisted proposals",
+        coerce=int,
+        validate_choice=True,
+        validators=[an_id("Choose from the shortlisted proposals.")],
+    )
     stated_options = TextAreaField(
         "Other options (optional)",
         description=(
@@ -161,7 +267,7 @@ class VoteForm(FlaskForm):
             cost_text = cost_text.strip().replace(",", "").lstrip("£")
             cost: int | None = None
             if bar and cost_text:
-                if not cost_text.isdigit():
+                if not (cost_text.isascii() and cost_text.isdigit()):
                     raise VoteInvalid(f"The cost after the bar in “{line.strip()}” must be pounds.")
                 cost = int(cost_text)
             if label.strip():
@@ -203,7 +309,7 @@ class HomeLocationForm(FlaskForm):
         description="For example 51.5072. Your home location is never shown to anyone.",
         validators=[
             InputRequired("Enter the latitude."),
-            NumberRange(-90, 90, "Latitude runs from -90 to 90."),
+            InRange(-90, 90, "Latitude runs from -90 to 90."),
         ],
     )
     longitude = DecimalField(
@@ -212,6 +318,6 @@ class HomeLocationForm(FlaskForm):
         description="For example -0.1276.",
         validators=[
             InputRequired("Enter the longitude."),
-            NumberRange(-180, 180, "Longitude runs from -180 to 180."),
+            InRange(-180, 180, "Longitude runs from -180 to 180."),
         ],
     )

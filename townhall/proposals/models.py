@@ -36,6 +36,9 @@ LOCATION_MAX = 200
 OPTION_LABEL_MAX = 150
 RECEIPT_HASH_LENGTH = 64
 DEFAULT_SUPPORT_THRESHOLD = 10
+# The same ranges as places' coordinates (and home locations): degrees.
+LATITUDE_RANGE = "latitude >= -90 AND latitude <= 90"
+LONGITUDE_RANGE = "longitude >= -180 AND longitude <= 180"
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -139,8 +142,17 @@ class Proposal(TimestampMixin, db.Model):
     __tablename__ = "proposal"
     __table_args__ = (
         Index("ix_proposal_consultation_status", "consultation_id", "status"),
+        # For "proposals near a place": a bounding box on these, then exact distance.
+        Index("ix_proposal_latitude_longitude", "latitude", "longitude"),
         CheckConstraint("cost IS NULL OR cost >= 0", name="cost_not_negative"),
         CheckConstraint("support_count >= 0", name="support_count_not_negative"),
+        CheckConstraint(LATITUDE_RANGE, name="latitude_range"),
+        CheckConstraint(LONGITUDE_RANGE, name="longitude_range"),
+        CheckConstraint(
+            "(latitude IS NULL AND longitude IS NULL) "
+            "OR (latitude IS NOT NULL AND longitude IS NOT NULL)",
+            name="position_pair",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,6 +166,9 @@ class Proposal(TimestampMixin, db.Model):
     # Whole pounds: budgets are set in pounds, and integers count exactly everywhere.
     cost: Mapped[int | None]
     location: Mapped[str | None] = mapped_column(String(LOCATION_MAX))
+    # Where it is about, when it is about one spot (degrees): both or neither.
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
     status: Mapped[ProposalStatus] = mapped_column(
         _enum(ProposalStatus, "proposal_status"), default=ProposalStatus.PUBLISHED
     )
@@ -167,6 +182,10 @@ class Proposal(TimestampMixin, db.Model):
     @property
     def is_shortlisted(self) -> bool:
         return self.status is ProposalStatus.SHORTLISTED
+
+    @property
+    def has_position(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
 
     def __repr__(self) -> str:
         return f"<Proposal {self.id} {self.status.value}>"
@@ -321,8 +340,8 @@ class HomeLocation(db.Model):
 
     __tablename__ = "home_location"
     __table_args__ = (
-        CheckConstraint("latitude >= -90 AND latitude <= 90", name="latitude_range"),
-        CheckConstraint("longitude >= -180 AND longitude <= 180", name="longitude_range"),
+        CheckConstraint(LATITUDE_RANGE, name="latitude_range"),
+        CheckConstraint(LONGITUDE_RANGE, name="longitude_range"),
     )
 
     user_id: Mapped[int] = mapped_column(

@@ -6,6 +6,7 @@ Functions take and return model objects, flush but never commit, and raise a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from townhall.consultations.models import Consultation
 from townhall.database import utcnow
 from townhall.extensions import db
 from townhall.markup import render_markdown
+from townhall.moderation.service import is_held as moderation_is_held
 from townhall.moderation.service import moderate_post
 from townhall.proposals import events
 from townhall.proposals.errors import NotAllowed, ProposalInvalid
@@ -31,6 +33,7 @@ from townhall.proposals.models import (
     ProposalStatus,
     Support,
 )
+from townhall.proposals.named_places import named_place
 from townhall.proposals.permissions import Action, refusal
 
 MAX_COST = 1_000_000_000
@@ -105,6 +108,53 @@ class ProposalDetails:
     body: str
     cost: int | None = None
     location: str | None = None
+    # On the map (optional): one of the council's places, or a latitude and longitude.
+    place_id: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+def check_position(latitude: Any, longitude: Any) -> tuple[float, float] | None:
+    """A proposal's position from what was given: None for neither, else both in range.
+
+    Raises ProposalInvalid for half a pair, something that is not a number, or a
+    latitude or longitude out of range.
+    """
+    if latitude is None and longitude is None:
+        return None
+    if latitude is None or longitude is None:
+        raise ProposalInvalid(
+            "Give both a latitude and a longitude for where your proposal is, or neither."
+        )
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        raise ProposalInvalid("Give the latitude and longitude as numbers.") from None
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise ProposalInvalid("Give the latitude and longitude as numbers.")
+    if not -90 <= lat <= 90:
+        raise ProposalInvalid("Latitude must be between -90 and 90 degrees.")
+    if not -180 <= lon <= 180:
+        raise ProposalInvalid("Longitude must be between -180 and 180 degrees.")
+    return lat, lon
+
+
+def _place_position(
+    details: ProposalDetails, location: str | None
+) -> tuple[tuple[float, float] | None, str | None]:
+    """Where the details put the proposal, and its "where" text (a place's name if blank)."""
+    if details.place_id is None:
+        return check_position(details.latitude, details.longitude), location
+    if details.latitude is not None or details.longitude is not None:
+        raise ProposalInvalid(
+            "Choose one of the council's places or give a latitude and longitude, not both."
+        )
+    place = named_place(details.place_id)
+    if place is None:
+        raise ProposalInvalid(
+            "There is no such place: choose one from the list, or give a latitude and longitude."
+        )
+    return (place.latitude, place.longitude), location or place.name
 
 
 def _check_details(details: ProposalDetails) -> ProposalDetails:
@@ -122,7 +172,11 @@ def _check_details(details: ProposalDetails) -> ProposalDetails:
     location = " ".join((details.location or "").split()) or None
     if location and len(location) > LOCATION_MAX:
         raise ProposalInvalid(f"Keep the location to {LOCATION_MAX} characters.")
-    return ProposalDetails(title, details.body, details.cost, location)
+    position, location = _place_position(details, location)
+    latitude, longitude = position if position is not None else (None, None)
+    return ProposalDetails(
+        title, details.body, details.cost, location, latitude=latitude, longitude=longitude
+    )
 
 
 def submit_proposal(consultation: Consultation, author: User, details: ProposalDetails) -> Proposal:
@@ -143,6 +197,8 @@ def submit_proposal(consultation: Consultation, author: User, details: ProposalD
         body_html=render_markdown(details.body),
         cost=details.cost,
         location=details.location,
+        latitude=details.latitude,
+        longitude=details.longitude,
         status=ProposalStatus.HIDDEN,  # until accepted below
     )
     db.session.add(proposal)
@@ -219,6 +275,11 @@ def supported_ids(user: User | None, proposal_ids: list[int]) -> set[int]:
     )
 
 
+def is_held(proposal: Proposal) -> bool:
+    """Whether `proposal` waits for a moderator (rather than hidden by a decision)."""
+    return moderation_is_held("proposal", proposal.id)
+
+
 def _check_supportable(proposal: Proposal, user: User) -> None:
     reason = refusal(user, Action.SUPPORT, proposal.consultation)
     if reason:
@@ -258,13 +319,16 @@ def withdraw_support(proposal: Proposal, user: User) -> bool:
 
 
 def _bump(proposal: Proposal, by: int) -> None:
-    # In SQL, not in Python: concurrent supports must each add their one.
+    # In SQL, not in Python: concurrent supports must each add their one. The UPDATE
+    # holds the row (on SQLite, the database) until commit, so the status read with
+    # the count is current too: of supports crossing the threshold at once, one
+    # shortlists (and announces it).
     db.session.execute(
         update(Proposal)
         .where(Proposal.id == proposal.id)
         .values(support_count=Proposal.support_count + by)
     )
-    db.session.refresh(proposal, ["support_count"])
+    db.session.refresh(proposal, ["support_count", "status", "shortlisted_at"])
 
 
 def _shortlist_if_due(proposal: Proposal) -> None:

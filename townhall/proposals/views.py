@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -31,7 +32,13 @@ from townhall.consultations.permissions import can as can_consultation
 from townhall.consultations.permissions import can_read
 from townhall.database import utcnow
 from townhall.extensions import db
-from townhall.form_handling import accept, add_form_error, keeps_input, refused_status
+from townhall.form_handling import (
+    accept,
+    add_form_error,
+    keeps_input,
+    limit_form_posts,
+    refused_status,
+)
 from townhall.moderation.service import ContentRejected, ModerationError, record_rejection
 from townhall.proposals import export, service, votes
 from townhall.proposals.errors import (
@@ -53,6 +60,7 @@ from townhall.proposals.forms import (
     VoteForm,
 )
 from townhall.proposals.models import Method, Proposal, ProposalStatus, Vote
+from townhall.proposals.named_places import place_choices
 from townhall.proposals.permissions import Action, can, refusal
 from townhall.proposals.presentation import number, present
 
@@ -89,9 +97,16 @@ def _proposal_or_404(proposal_id: int) -> Proposal:
     proposal = db.get_or_404(Proposal, proposal_id)
     if not can_read(current_user, proposal.consultation):
         abort(404)
-    if proposal.status is ProposalStatus.HIDDEN and not _runs(proposal.consultation):
+    if proposal.status is ProposalStatus.HIDDEN and not (
+        _runs(proposal.consultation) or _is_author(proposal)
+    ):
         abort(404)
     return proposal
+
+
+def _is_author(proposal: Proposal) -> bool:
+    """Whether the signed-in person put `proposal` forward (they may see it while held)."""
+    return current_user.is_authenticated and proposal.author_id == current_user.id
 
 
 def _vote_or_404(vote_id: int) -> Vote:
@@ -164,6 +179,7 @@ def new_proposal(consultation_id: int):
     """Put a proposal forward."""
     consultation = _consultation_or_404(consultation_id)
     form = ProposalForm()
+    form.set_places(place_choices())
     reason = refusal(current_user, Action.PROPOSE, consultation)
     if reason:
         add_form_error(form, reason)
@@ -186,9 +202,7 @@ def new_proposal(consultation_id: int):
         db.session.commit()
         if proposal.status is ProposalStatus.HIDDEN:
             flash("Your proposal is held for a moderator to check before it is published.", "info")
-            return redirect(
-                url_for("consultations.show", consultation_id=consultation.id) + "#proposals", 303
-            )
+            return redirect(url_for(".show_proposal", proposal_id=proposal.id), 303)
         flash("Your proposal is published. Ask others to support it.", "success")
         return redirect(url_for(".show_proposal", proposal_id=proposal.id), 303)
     status = refused_status() if request.method == "POST" else 200
@@ -204,6 +218,7 @@ def show_proposal(proposal_id: int):
         proposal=proposal,
         consultation=proposal.consultation,
         threshold=service.support_threshold(proposal.consultation),
+        held=proposal.status is ProposalStatus.HIDDEN and service.is_held(proposal),
         supported=bool(service.supported_ids(current_user, [proposal.id])),
         support_refusal=refusal(current_user, Action.SUPPORT, proposal.consultation),
         action_form=ActionForm(formdata=None),
@@ -407,6 +422,7 @@ def cast(vote_id: int):
 
 
 @bp.route("/votes/<int:vote_id>/receipt", methods=["GET", "POST"])
+@limit_form_posts(lambda: current_app.config["RATELIMIT_RECEIPT_CHECK"], scope="receipt")
 @keeps_input
 def check_receipt(vote_id: int):
     """Check that a receipt code belongs to a ballot counted in this vote."""

@@ -26,7 +26,8 @@ from sqlalchemy import delete, func, select
 
 from townhall.accounts.models import User
 from townhall.consultations.models import Consultation
-from townhall.database import utcnow
+from townhall.consultations.permissions import can_read
+from townhall.database import parse_id, utcnow
 from townhall.extensions import db
 from townhall.markup import render_markdown
 from townhall.proposals import events
@@ -315,7 +316,7 @@ def ballot_refusal(vote: Vote, user: Any, now: datetime | None = None) -> Propos
 
 def _option(vote: Vote, raw: str) -> VoteOption:
     for option in vote.options:
-        if raw.isdigit() and option.id == int(raw):
+        if option.id == parse_id(raw):
             return option
     raise BallotInvalid("Your ballot names an option that is not in this vote.")
 
@@ -356,9 +357,10 @@ def read_marks(vote: Vote, given: BallotInput) -> list[tuple[VoteOption, int | N
             if not raw_score.strip():
                 continue
             option = _option(vote, raw_option)
-            if not raw_score.strip().isdigit() or int(raw_score) not in SCORE_RANGE:
+            score = raw_score.strip()
+            if not (score.isascii() and score.isdigit()) or int(score) not in SCORE_RANGE:
                 raise BallotInvalid(f"Give “{option.label}” a score from 0 to 5, or leave it.")
-            marks.append((option, None, int(raw_score)))
+            marks.append((option, None, int(score)))
     else:  # choice
         if given.choice and given.choice.strip():
             marks = [(_option(vote, given.choice), None, None)]
@@ -402,8 +404,13 @@ def cast_ballot(
         cast_at=now,
         changed_at=now,
     )
+    # Locked, so two changes to one ballot sent at once take turns: otherwise each
+    # deletes the marks it can see and both sets of new marks collide (PostgreSQL;
+    # on SQLite the insert above already holds the database's write lock).
     ballot = db.session.scalars(
-        select(Ballot).where(Ballot.vote_id == vote.id, Ballot.voter_id == voter.id)
+        select(Ballot)
+        .where(Ballot.vote_id == vote.id, Ballot.voter_id == voter.id)
+        .with_for_update()
     ).one()
     if changed:
         db.session.execute(delete(BallotMark).where(BallotMark.ballot_id == ballot.id))
@@ -428,6 +435,94 @@ def has_voted(vote: Vote, user: Any) -> bool:
         )
         is not None
     )
+
+
+@dataclass(frozen=True)
+class VoteToCast:
+    """An open vote to show someone: whether they have voted, or must sign in first."""
+
+    vote: Vote
+    voted: bool = False
+    sign_in_first: bool = False
+
+
+@dataclass(frozen=True)
+class VoteRefused:
+    """An open vote a signed-in person can see but may not cast, and why.
+
+    `reason` is `ballot_refusal`'s own message, in the words the ballot page uses.
+    """
+
+    vote: Vote
+    reason: str
+
+
+@dataclass(frozen=True)
+class OpenVotes:
+    """The votes open now in some consultations, as one person meets them."""
+
+    to_cast: list[VoteToCast]
+    """The votes they may cast (signed out: every one, to cast once signed in)."""
+    refused: list[VoteRefused]
+    """Signed in: the votes they can read but may not cast, each with `ballot_refusal`'s reason."""
+
+
+def open_votes_for(
+    user: Any, consultations: list[Consultation], now: datetime | None = None
+) -> OpenVotes:
+    """The votes open now in `consultations` that `user` can read, soonest closing first:
+    those they may cast, and (signed in) those they may not, with why.
+
+    Signed in: `ballot_refusal` decides (the one rule for casting); a vote they may
+    cast is marked when they have voted already (they may change it until the close).
+    Signed out: every open vote in the consultations they can read, to cast once
+    signed in (whether they are eligible, as staff or a resident of the area, is
+    known only then), and none refused.
+    """
+    now = now or utcnow()
+    readable = [c for c in consultations if can_read(user, c)]
+    if not readable:
+        return OpenVotes([], [])
+    open_now = db.session.scalars(
+        select(Vote)
+        .where(
+            Vote.consultation_id.in_([c.id for c in readable]),
+            Vote.closed_at.is_(None),
+            Vote.opens_at <= now,
+            Vote.closes_at > now,
+        )
+        .order_by(Vote.closes_at, Vote.id)
+    ).all()
+    if not getattr(user, "is_authenticated", False):
+        return OpenVotes([VoteToCast(vote, sign_in_first=True) for vote in open_now], [])
+    castable: list[Vote] = []
+    refused: list[VoteRefused] = []
+    for vote in open_now:
+        error = ballot_refusal(vote, user, now)
+        if error is None:
+            castable.append(vote)
+        else:
+            refused.append(VoteRefused(vote, str(error)))
+    voted = (
+        set(
+            db.session.scalars(
+                select(Ballot.vote_id).where(
+                    Ballot.voter_id == user.id, Ballot.vote_id.in_([v.id for v in castable])
+                )
+            )
+        )
+        if castable
+        else set()
+    )
+    return OpenVotes([VoteToCast(vote, voted=vote.id in voted) for vote in castable], refused)
+
+
+def votes_to_cast(
+    user: Any, consultations: list[Consultation], now: datetime | None = None
+) -> list[VoteToCast]:
+    """The votes open now in `consultations` that `user` may cast, soonest closing first
+    (see `open_votes_for`)."""
+    return open_votes_for(user, consultations, now).to_cast
 
 
 def own_marks(vote: Vote, user: Any) -> BallotInput | None:

@@ -11,13 +11,36 @@ from townhall.extensions import db
 
 blp = api_blueprint("open_data", "All public data in bulk: consultations, outcomes, results.")
 
+# A proposal as the open data gives it; the rest of the layout is on the docs page.
+OPEN_DATA_PROPOSAL = {
+    "type": "object",
+    "required": ["id", "title", "status", "position"],
+    "properties": {
+        "id": {"type": "integer"},
+        "title": {"type": "string"},
+        "status": {"type": "string"},
+        "position": {
+            "description": "The point the proposal is pinned to, as in the API, or null",
+            "anyOf": [{"$ref": "#/components/schemas/Position"}, {"type": "null"}],
+        },
+    },
+}
+
 OPEN_DATA_JSON = {
     "type": "object",
     "required": ["generated_at", "licence", "consultations"],
     "properties": {
         "generated_at": {"type": "string", "format": "date-time"},
         "licence": {"type": "string"},
-        "consultations": {"type": "array", "items": {"type": "object"}},
+        "consultations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "proposals": {"type": "array", "items": OPEN_DATA_PROPOSAL},
+                },
+            },
+        },
     },
 }
 

@@ -126,6 +126,22 @@ class Standards:
             self._by_audience[key] = found
         return found
 
+    def max_chars(self, kind: str, role: str) -> int | None:
+        """The most characters a post of this kind by this role may have before a
+        clause rejects it (the strictest such limit), or None when none does.
+
+        Forms state and check this number, so the limit people are told is the one
+        the standards enforce.
+        """
+        limits = [
+            limit
+            for clause in self.clauses_for(kind, role)
+            if clause.action is Action.REJECT
+            for check in clause.checks
+            if (limit := getattr(check, "max_chars", None)) is not None
+        ]
+        return min(limits, default=None)
+
     @property
     def history_window(self) -> timedelta:
         """How far back the app must load an author's own posts for the history checks."""

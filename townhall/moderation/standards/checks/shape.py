@@ -28,6 +28,11 @@ class Length:
         self._min = min_chars
         self._max = max_chars
 
+    @property
+    def max_chars(self) -> int | None:
+        """The most characters allowed, if the check sets a maximum."""
+        return self._max
+
     @classmethod
     def from_options(cls, options: Options, settings: Settings) -> Length:
         """Build from `min_chars` and/or `max_chars`."""

@@ -1,0 +1,1 @@
+"""Hardening tests: what an attacker would try, across every module."""
