@@ -58,11 +58,22 @@ def test_a_bad_number_stops_start_up_with_its_name(monkeypatch):
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
-    from townhall.database import SQLITE_BUSY_TIMEOUT_MS
+    from townhall.database import LOCK_WAIT_MS
     from townhall.extensions import db
 
     if db.engine.dialect.name != "sqlite":
         pytest.skip("this run's database is not SQLite")
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == SQLITE_BUSY_TIMEOUT_MS
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == LOCK_WAIT_MS
+
+
+def test_postgresql_gives_up_on_a_lock_after_the_same_wait(app):
+    from townhall.database import LOCK_WAIT_MS
+    from townhall.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("this run's database is not PostgreSQL")
+    with db.engine.connect() as connection:
+        shown = connection.exec_driver_sql("SHOW lock_timeout").scalar()
+    assert shown == f"{LOCK_WAIT_MS // 1000}s"

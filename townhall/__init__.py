@@ -77,9 +77,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from townhall.database import render_migration_item, tune_sqlite
+    from townhall.database import engine_options, render_migration_item, tune_sqlite
     from townhall.extensions import csrf, db, limiter, login_manager, migrate, socketio
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    )
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

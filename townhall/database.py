@@ -27,9 +27,12 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# SQLite waits this long for a competing writer instead of failing with
-# "database is locked"; WAL lets readers carry on while one request writes.
-SQLITE_BUSY_TIMEOUT_MS = 15_000
+# How long a request waits for a lock another request holds before it gives up and
+# the person is asked to try again (503). SQLite's busy timeout: it waits for a
+# competing writer instead of failing at once with "database is locked", and WAL lets
+# readers carry on while one request writes. PostgreSQL's lock_timeout: without it a
+# request queued behind a long lock (an import, a migration) would hang its thread.
+LOCK_WAIT_MS = 15_000
 
 
 # The largest id an INTEGER primary key holds (PostgreSQL's is 32-bit; SQLite's wider).
@@ -146,7 +149,7 @@ def tune_sqlite(engine: Engine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -156,6 +159,18 @@ def tune_sqlite(engine: Engine) -> None:
         dbapi_connection = connection.connection.dbapi_connection
         if not dbapi_connection.in_transaction:
             dbapi_connection.execute("BEGIN")
+
+
+def engine_options(database_uri: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The engine options for `database_uri`: `options`, plus PostgreSQL's lock
+    timeout, set for the connection's whole session when it is opened."""
+    if not database_uri.startswith("postgresql"):
+        return options
+    connect_args = dict(options.get("connect_args", {}))
+    connect_args["options"] = (
+        connect_args.get("options", "") + f" -c lock_timeout={LOCK_WAIT_MS}"
+    ).strip()
+    return {**options, "connect_args": connect_args}
 
 
 def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
