@@ -25,11 +25,20 @@ from sqlalchemy import func, select
 from townhall.consultations.models import Area, Consultation
 from townhall.database import utcnow
 from townhall.dialogue.models import Comment
-from townhall.engagement.kpis import CATALOGUE, Scope, Unit, public
+from townhall.engagement.kpis import (
+    BALLOTS,
+    CATALOGUE,
+    COMMENTS,
+    PROPOSALS,
+    SUPPORTS,
+    Counted,
+    Scope,
+    Unit,
+)
 from townhall.engagement.service import KpiStatus, all_kpis, read_kpi, show
 from townhall.engagement.stage_map import Stage, stage_counts, stage_map
 from townhall.extensions import db
-from townhall.proposals.models import Ballot, Proposal, Support, Vote
+from townhall.proposals.models import Ballot
 
 T = TypeVar("T")
 
@@ -129,6 +138,14 @@ SERIES = {
     "supports": "Supports",
     "ballots": "Ballots",
 }
+# What each series counts: the same rows as the indicators (kpis.COMMENTS, ...), so a
+# series summed over the window is the matching total (comments and replies together).
+SERIES_COUNTS: dict[str, Counted] = {
+    "comments": COMMENTS,
+    "proposals": PROPOSALS,
+    "supports": SUPPORTS,
+    "ballots": BALLOTS,
+}
 
 
 @dataclass
@@ -183,43 +200,9 @@ def weekly_series(scope: Scope, start: datetime, end: datetime) -> tuple[list[da
     weeks = [first + timedelta(weeks=i) for i in range((end - start).days // 7)]
     series: dict[str, list[int]] = {key: [0] * len(weeks) for key in SERIES}
 
-    def grouped(column: Any, *joins_and_filters: Any) -> Any:
-        day = func.date(column)
-        statement = select(day, func.count())
-        for item in joins_and_filters:
-            statement = item(statement)
-        return statement.where(column >= start, column < end).group_by(day)
-
-    queries = {
-        # Posts count as the KPIs do: only what the public could read.
-        "comments": grouped(
-            Comment.created_at,
-            lambda s: s.where(scope.holds(Comment.consultation_id), public("comment", Comment.id)),
-        ),
-        "proposals": grouped(
-            Proposal.created_at,
-            lambda s: s.where(
-                scope.holds(Proposal.consultation_id), public("proposal", Proposal.id)
-            ),
-        ),
-        "supports": grouped(
-            Support.created_at,
-            lambda s: (
-                s.select_from(Support)
-                .join(Proposal, Proposal.id == Support.proposal_id)
-                .where(scope.holds(Proposal.consultation_id))
-            ),
-        ),
-        "ballots": grouped(
-            Ballot.cast_at,
-            lambda s: (
-                s.select_from(Ballot)
-                .join(Vote, Vote.id == Ballot.vote_id)
-                .where(scope.holds(Vote.consultation_id))
-            ),
-        ),
-    }
-    for key, statement in queries.items():
+    for key, counted in SERIES_COUNTS.items():
+        on_day = func.date(counted.at)
+        statement = counted.rows(scope, start, end, on_day, func.count()).group_by(on_day)
         for day, n in _daily(statement):
             index = (day - first).days // 7
             if 0 <= index < len(weeks):
@@ -255,20 +238,21 @@ def area_rows(start: datetime, end: datetime) -> list[AreaRow]:
     ).all()
     counts: dict[str, dict[int, int]] = {"consultations": {}, "comments": {}, "ballots": {}}
     # Grouped by both areas at once, so each table is read once; a consultation's
-    # figures then count for its process area and for its service area.
+    # figures then count for its process area and for its service area. Comments and
+    # ballots are the rows the indicators count (kpis.COMMENTS, kpis.BALLOTS).
     pair = (Consultation.process_area_id, Consultation.service_area_id)
+
+    def by_area(counted: Counted, id_column: Any) -> Any:
+        return (
+            counted.rows(Scope(), start, end, *pair, func.count(id_column))
+            .join(Consultation, Consultation.id == counted.consultation_id)
+            .group_by(*pair)
+        )
+
     per = {
         "consultations": select(*pair, func.count(Consultation.id)).group_by(*pair),
-        "comments": select(*pair, func.count(Comment.id))
-        .join(Consultation, Consultation.id == Comment.consultation_id)
-        .where(Comment.created_at >= start, Comment.created_at < end, public("comment", Comment.id))
-        .group_by(*pair),
-        "ballots": select(*pair, func.count(Ballot.id))
-        .select_from(Ballot)
-        .join(Vote, Vote.id == Ballot.vote_id)
-        .join(Consultation, Consultation.id == Vote.consultation_id)
-        .where(Ballot.cast_at >= start, Ballot.cast_at < end)
-        .group_by(*pair),
+        "comments": by_area(COMMENTS, Comment.id),
+        "ballots": by_area(BALLOTS, Ballot.id),
     }
     for name, statement in per.items():
         for process_id, service_id, n in db.session.execute(statement):

@@ -44,7 +44,15 @@ from townhall.extensions import db
 from townhall.moderation.models import Appeal, AppealState, CaseState, ModerationCase
 from townhall.notifications.models import Notification, NotificationKind
 from townhall.places.models import CheckIn, CheckInCount, Place, PlaceConsultation
-from townhall.proposals.models import Ballot, Eligibility, HomeLocation, Proposal, Support, Vote
+from townhall.proposals.models import (
+    Ballot,
+    Eligibility,
+    HomeLocation,
+    Proposal,
+    ProposalStatus,
+    Support,
+    Vote,
+)
 
 # Roles counted as residents reached: the people a council engages, not its own runners.
 RESIDENT_ROLES = (Role.CITIZEN, Role.STAFF)
@@ -204,6 +212,91 @@ def _within(column: ColumnElement, start: datetime | None, end: datetime) -> Col
     return and_(column >= start, column < end)
 
 
+# --- what counts ------------------------------------------------------------------
+# One definition of each kind of thing a figure counts, used by every figure that
+# counts it: the indicators below, who took part, the dashboard's weekly series and
+# figures by area, and the report. So the figures on one dashboard agree: the weekly
+# series sums to the total over the same weeks, and the areas to the council's.
+
+
+def comment_counts() -> ColumnElement[bool]:
+    """A condition on `Comment`: a comment that counts, one the public can read now.
+
+    Not deleted (it shows "[deleted]"), and published by moderation (no case, or a
+    case published, approved or in review; not held, hidden after flags or refused).
+    """
+    return and_(Comment.deleted_at.is_(None), public("comment", Comment.id))
+
+
+def proposal_counts() -> ColumnElement[bool]:
+    """A condition on `Proposal`: a proposal that counts, one the public can read now.
+
+    Not hidden (status HIDDEN: moderation holds it, hid it after flags or removed it,
+    and its page is kept from the public), and published by moderation.
+    """
+    return and_(Proposal.status != ProposalStatus.HIDDEN, public("proposal", Proposal.id))
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One kind of thing the figures count: its rows that count, when each happened,
+    and the consultation it belongs to.
+
+    `select(*columns)` reads `columns` from the rows that count (joined to whatever
+    the definition needs); `rows(scope, start, end, *columns)` narrows that to the
+    scope and the period. Every figure of the kind starts from one of the two.
+    """
+
+    # select(*columns) FROM the kind's tables WHERE the row counts
+    source: Callable[..., Select]
+    at: ColumnElement[datetime]
+    consultation_id: ColumnElement[int]
+
+    def select(self, *columns: Any) -> Select:
+        """`columns` of the rows that count, in any scope and period."""
+        return self.source(*columns)
+
+    def rows(self, scope: Scope, start: datetime | None, end: datetime, *columns: Any) -> Select:
+        """`columns` of the rows that count in `scope` and `[start, end)` (`start` None:
+        from the beginning)."""
+        return self.select(*columns).where(
+            scope.holds(self.consultation_id), _within(self.at, start, end)
+        )
+
+
+# Comments and replies the public can read (see `comment_counts`).
+COMMENTS = Counted(
+    lambda *columns: select(*columns).select_from(Comment).where(comment_counts()),
+    Comment.created_at,
+    Comment.consultation_id,
+)
+# Proposals the public can read (see `proposal_counts`).
+PROPOSALS = Counted(
+    lambda *columns: select(*columns).select_from(Proposal).where(proposal_counts()),
+    Proposal.created_at,
+    Proposal.consultation_id,
+)
+# Supports of proposals that count: a support of a proposal moderation later held or
+# removed stops counting with the proposal (and counts again if it is published).
+SUPPORTS = Counted(
+    lambda *columns: (
+        select(*columns)
+        .select_from(Support)
+        .join(Proposal, Proposal.id == Support.proposal_id)
+        .where(proposal_counts())
+    ),
+    Support.created_at,
+    Proposal.consultation_id,
+)
+# Every ballot cast counts: votes are set up by officers, and ballots are neither
+# moderated nor withdrawn (a changed ballot stays one ballot, counted when first cast).
+BALLOTS = Counted(
+    lambda *columns: select(*columns).select_from(Ballot).join(Vote, Vote.id == Ballot.vote_id),
+    Ballot.cast_at,
+    Vote.consultation_id,
+)
+
+
 # --- who took part ----------------------------------------------------------------
 
 
@@ -211,31 +304,26 @@ def contributions(scope: Scope, start: datetime | None, end: datetime) -> Select
     """Every contribution in scope and period as rows of (user_id, at); `start` None
     means from the beginning.
 
-    A contribution is a comment or reply, a proposal, a support or a ballot. Deleted
-    comments still count: the person took part in public. Comments and proposals that
-    moderation held, hid or refused do not: nobody could read them.
+    A contribution is a comment or reply, a proposal, a support or a ballot, counted
+    as the figures count them (`COMMENTS`, `PROPOSALS`, `SUPPORTS`, `BALLOTS`): what
+    the public can read now. Someone whose only words were deleted, or held, hidden
+    or refused by moderation, or who only supported a proposal moderation took down,
+    is not counted as taking part: the dashboard counts none of what they did.
     """
-    comments = select(Comment.author_id.label("user_id"), Comment.created_at.label("at")).where(
-        scope.holds(Comment.consultation_id),
-        _within(Comment.created_at, start, end),
-        public("comment", Comment.id),
+    return union_all(
+        COMMENTS.rows(
+            scope, start, end, Comment.author_id.label("user_id"), Comment.created_at.label("at")
+        ),
+        PROPOSALS.rows(
+            scope, start, end, Proposal.author_id.label("user_id"), Proposal.created_at.label("at")
+        ),
+        SUPPORTS.rows(
+            scope, start, end, Support.user_id.label("user_id"), Support.created_at.label("at")
+        ),
+        BALLOTS.rows(
+            scope, start, end, Ballot.voter_id.label("user_id"), Ballot.cast_at.label("at")
+        ),
     )
-    proposals = select(Proposal.author_id.label("user_id"), Proposal.created_at.label("at")).where(
-        scope.holds(Proposal.consultation_id),
-        _within(Proposal.created_at, start, end),
-        public("proposal", Proposal.id),
-    )
-    supports = (
-        select(Support.user_id.label("user_id"), Support.created_at.label("at"))
-        .join(Proposal, Proposal.id == Support.proposal_id)
-        .where(scope.holds(Proposal.consultation_id), _within(Support.created_at, start, end))
-    )
-    ballots = (
-        select(Ballot.voter_id.label("user_id"), Ballot.cast_at.label("at"))
-        .join(Vote, Vote.id == Ballot.vote_id)
-        .where(scope.holds(Vote.consultation_id), _within(Ballot.cast_at, start, end))
-    )
-    return union_all(comments, proposals, supports, ballots)
 
 
 def _participant_ids(scope: Scope, start: datetime, end: datetime) -> Select:
@@ -247,8 +335,9 @@ def _participant_ids(scope: Scope, start: datetime, end: datetime) -> Select:
 @indicator(
     "participants",
     "Participants",
-    "People who commented, replied, proposed, supported or voted (comments and proposals "
-    "only once the public could read them: not held, hidden or refused by moderation).",
+    "People who commented, replied, proposed, supported or voted, counted as the other "
+    "figures count those (comments and proposals the public can read: not deleted, held, "
+    "hidden or refused; supports of such proposals only).",
     source="dialogue, proposals",
 )
 def participants(scope: Scope, start: datetime, end: datetime) -> float | None:
@@ -278,8 +367,8 @@ def residents_reached(scope: Scope, start: datetime, end: datetime) -> float | N
 @indicator(
     "new_participants",
     "New participants",
-    "People whose first contribution here (a comment or reply the public could read, a "
-    "proposal, a support or a ballot, in the consultations in scope) fell in the period, "
+    "People whose first contribution here (a comment, reply, proposal or support the "
+    "public can read, or a ballot, in the consultations in scope) fell in the period, "
     "whenever their account was made. Signing up without taking part does not count.",
     source="dialogue, proposals",
 )
@@ -302,16 +391,7 @@ def new_participants(scope: Scope, start: datetime, end: datetime) -> float | No
 
 def _comments(scope: Scope, start: datetime, end: datetime, *, replies: bool) -> float | None:
     depth = Comment.depth > 0 if replies else Comment.depth == 0
-    return _scalar(
-        select(func.count(Comment.id)).where(
-            scope.holds(Comment.consultation_id),
-            depth,
-            Comment.deleted_at.is_(None),
-            Comment.created_at >= start,
-            Comment.created_at < end,
-            public("comment", Comment.id),
-        )
-    )
+    return _scalar(COMMENTS.rows(scope, start, end, func.count(Comment.id)).where(depth))
 
 
 @indicator(
@@ -339,31 +419,22 @@ def replies(scope: Scope, start: datetime, end: datetime) -> float | None:
 @indicator(
     "proposals",
     "Proposals",
-    "Proposals put forward that the public could read (not held or refused by moderation).",
+    "Proposals put forward that the public can read (not held, hidden or refused by moderation).",
     source="proposals",
 )
 def proposals(scope: Scope, start: datetime, end: datetime) -> float | None:
-    return _scalar(
-        select(func.count(Proposal.id)).where(
-            scope.holds(Proposal.consultation_id),
-            Proposal.created_at >= start,
-            Proposal.created_at < end,
-            public("proposal", Proposal.id),
-        )
-    )
+    return _scalar(PROPOSALS.rows(scope, start, end, func.count(Proposal.id)))
 
 
-@indicator("supports", "Supports", "Supports given to proposals.", source="proposals")
+@indicator(
+    "supports",
+    "Supports",
+    "Supports given to proposals the public can read (not those of proposals held, hidden "
+    "or refused by moderation).",
+    source="proposals",
+)
 def supports(scope: Scope, start: datetime, end: datetime) -> float | None:
-    return _scalar(
-        select(func.count(Support.id))
-        .join(Proposal, Proposal.id == Support.proposal_id)
-        .where(
-            scope.holds(Proposal.consultation_id),
-            Support.created_at >= start,
-            Support.created_at < end,
-        )
-    )
+    return _scalar(SUPPORTS.rows(scope, start, end, func.count(Support.id)))
 
 
 # --- deciding ---------------------------------------------------------------------------
@@ -371,11 +442,7 @@ def supports(scope: Scope, start: datetime, end: datetime) -> float | None:
 
 @indicator("ballots_cast", "Ballots cast", "Ballots cast in votes.", source="proposals")
 def ballots_cast(scope: Scope, start: datetime, end: datetime) -> float | None:
-    return _scalar(
-        select(func.count(Ballot.id))
-        .join(Vote, Vote.id == Ballot.vote_id)
-        .where(scope.holds(Vote.consultation_id), Ballot.cast_at >= start, Ballot.cast_at < end)
-    )
+    return _scalar(BALLOTS.rows(scope, start, end, func.count(Ballot.id)))
 
 
 def _vote_closed() -> ColumnElement[datetime]:
@@ -440,7 +507,9 @@ def turnout(scope: Scope, start: datetime, end: datetime) -> float | None:
     from townhall.proposals.permissions import distance_m
 
     ballots = (
-        select(Ballot.vote_id, func.count(Ballot.id).label("n")).group_by(Ballot.vote_id).subquery()
+        BALLOTS.select(Ballot.vote_id, func.count(Ballot.id).label("n"))
+        .group_by(Ballot.vote_id)
+        .subquery()
     )
     closed = _vote_closed()
     eligible_then = _eligible_at(closed)
@@ -520,28 +589,24 @@ def turnout(scope: Scope, start: datetime, end: datetime) -> float | None:
     "Questions answered within the standard",
     "Questions answered officially by their due date (the consultation's response "
     "standard), as a share of the questions asked in the period that are answered or due "
-    "(questions the public could read: not held, hidden or refused by moderation).",
+    "(questions the public can read: not deleted, held, hidden or refused).",
     unit=Unit.PERCENT,
     source="dialogue",
 )
 def responses_on_time(scope: Scope, start: datetime, end: datetime) -> float | None:
     now = utcnow()
-    due = and_(
-        scope.holds(Comment.consultation_id),
-        Comment.is_question.is_(True),
-        Comment.deleted_at.is_(None),
-        Comment.question_due_at.is_not(None),
-        Comment.created_at >= start,
-        Comment.created_at < end,
-        public("comment", Comment.id),
-        # A question not yet due and not yet answered cannot be judged.
-        or_(Comment.answered_at.is_not(None), Comment.question_due_at <= now),
-    )
     on_time = cast(
         and_(Comment.answered_at.is_not(None), Comment.answered_at <= Comment.question_due_at),
         db.Integer,
     )
-    row = db.session.execute(select(func.count(Comment.id), func.sum(on_time)).where(due)).one()
+    row = db.session.execute(
+        COMMENTS.rows(scope, start, end, func.count(Comment.id), func.sum(on_time)).where(
+            Comment.is_question.is_(True),
+            Comment.question_due_at.is_not(None),
+            # A question not yet due and not yet answered cannot be judged.
+            or_(Comment.answered_at.is_not(None), Comment.question_due_at <= now),
+        )
+    ).one()
     return _percent(row)
 
 
@@ -550,19 +615,18 @@ def responses_on_time(scope: Scope, start: datetime, end: datetime) -> float | N
     "Average days to an official response",
     "Days from a question to its first official response, for questions answered in the "
     "period (calendar days; the standard itself counts working days; questions the public "
-    "could read only).",
+    "can read only: not deleted, held, hidden or refused).",
     unit=Unit.DAYS,
     better=Better.LOWER,
     source="dialogue",
 )
 def response_days(scope: Scope, start: datetime, end: datetime) -> float | None:
+    # Counted by when they were answered, so from COMMENTS.select, not .rows.
     value = _scalar(
-        select(func.avg(_days_between(Comment.answered_at, Comment.created_at))).where(
+        COMMENTS.select(func.avg(_days_between(Comment.answered_at, Comment.created_at))).where(
             scope.holds(Comment.consultation_id),
             Comment.is_question.is_(True),
-            Comment.answered_at >= start,
-            Comment.answered_at < end,
-            public("comment", Comment.id),
+            _within(Comment.answered_at, start, end),
         )
     )
     return None if value is None else round(value, 2)

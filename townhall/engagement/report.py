@@ -23,11 +23,11 @@ from townhall.consultations.models import Consultation, Follow, Status
 from townhall.database import utcnow
 from townhall.dialogue.models import Comment
 from townhall.engagement.errors import ReportNotReady
-from townhall.engagement.kpis import Scope, contributions, public
+from townhall.engagement.kpis import Scope, comment_counts, contributions, proposal_counts
 from townhall.engagement.service import KpiReading, kpis_for_consultation, read_kpi
 from townhall.extensions import db
 from townhall.moderation.models import CaseState, ModerationCase
-from townhall.proposals.models import Proposal, ProposalStatus, Vote
+from townhall.proposals.models import Proposal, Vote
 from townhall.proposals.presentation import present
 from townhall.proposals.votes import ballots_cast, current_result
 
@@ -98,12 +98,8 @@ def build_report(consultation: Consultation, now: datetime | None = None) -> Rep
             by_role.get(r, 0) for r in (Role.MODERATOR, Role.OFFICER, Role.ADMIN)
         ),
     }
-    # Counted as the dashboard counts them: posts the public could read.
-    live = (
-        Comment.consultation_id == consultation.id,
-        Comment.deleted_at.is_(None),
-        public("comment", Comment.id),
-    )
+    # Counted as the dashboard counts them (one definition): posts the public can read.
+    live = (Comment.consultation_id == consultation.id, comment_counts())
     counts = db.session.execute(
         select(
             func.count(Comment.id).filter(Comment.depth == 0),
@@ -136,10 +132,7 @@ def build_report(consultation: Consultation, now: datetime | None = None) -> Rep
         (title, supports)
         for title, supports in db.session.execute(
             select(Proposal.title, Proposal.support_count)
-            .where(
-                Proposal.consultation_id == consultation.id,
-                Proposal.status != ProposalStatus.HIDDEN,
-            )
+            .where(Proposal.consultation_id == consultation.id, proposal_counts())
             .order_by(Proposal.support_count.desc(), Proposal.id)
         )
     ]
