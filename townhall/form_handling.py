@@ -8,6 +8,8 @@ refusal shown as a form error, instead of ending on a bare error page.
 
 Number fields are bounded by `InRange` (ids by `an_id`), so a value past what the
 domain or the database holds comes back beside its field instead of reaching a query.
+A select, radio or checkbox field says what to choose (`choose_from_list`) when what
+was sent is not one of its choices.
 """
 
 from __future__ import annotations
@@ -141,3 +143,18 @@ class InRange:
 def an_id(message: str, *, none: bool = False) -> InRange:
     """The id of something to choose (1 to MAX_ID, or 0 too when 0 means "none")."""
     return InRange(0 if none else 1, MAX_ID, message)
+
+
+def choose_from_list(message: str) -> dict[str, str]:
+    """The keyword arguments that make a select, radio or checkbox field say `message`
+    (what to choose, in the person's terms) for a value that is not one of its choices,
+    or cannot be read as one, instead of WTForms' "Not a valid choice." or "Invalid
+    Choice: could not coerce.":
+    `SelectField("Role", choices=..., **choose_from_list("Choose a role from the list."))`.
+
+    A field bounded by `an_id` needs none: its own message replaces WTForms' words.
+    """
+    return {
+        "invalid_choice_message": message,
+        "invalid_value_message": message,
+    }

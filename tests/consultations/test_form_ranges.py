@@ -30,9 +30,9 @@ HUGE = "99999999999999999999"
         ({"latitude": "north"}, "latitude", "Latitude runs from -90 to 90."),
         ({"longitude": "-Infinity"}, "longitude", "Longitude runs from -180 to 180."),
         ({"longitude": "1e999999"}, "longitude", "Longitude runs from -180 to 180."),
-        ({"radius_m": HUGE}, "radius_m", "Use 1 to 100,000 metres."),
-        ({"radius_m": "100001"}, "radius_m", "Use 1 to 100,000 metres."),
-        ({"radius_m": "a mile"}, "radius_m", "Use 1 to 100,000 metres."),
+        ({"radius_m": HUGE}, "radius_m", "Give a radius of 1 to 100,000 metres."),
+        ({"radius_m": "100001"}, "radius_m", "Give a radius of 1 to 100,000 metres."),
+        ({"radius_m": "a mile"}, "radius_m", "Give a radius of 1 to 100,000 metres."),
     ],
 )
 def test_a_number_out_of_range_comes_back_beside_its_field(

@@ -14,6 +14,7 @@ from townhall.proposals import service
 from townhall.proposals.models import HomeLocation, Proposal, Vote
 
 TOO_BIG = str(MAX_ID + 1)
+SEATS = "Use 1 to 49 winners: a vote has at most 50 options, and more options than winners."
 HUGE = "99999999999999999999"
 
 
@@ -42,9 +43,9 @@ def test_a_proposal_costing_out_of_range_comes_back(
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"seats": HUGE}, "seats", "Use 1 to 49."),
-        ({"seats": "50"}, "seats", "Use 1 to 49."),
-        ({"seats": "two"}, "seats", "Use 1 to 49."),
+        ({"seats": HUGE}, "seats", SEATS),
+        ({"seats": "50"}, "seats", SEATS),
+        ({"seats": "two"}, "seats", SEATS),
         (
             {"method": "pb_greedy", "budget": HUGE},
             "budget",

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 from townhall.accounts.models import DISPLAY_NAME_MAX, EMAIL_MAX
 from townhall.accounts.passwords import MAX_LENGTH
 from townhall.accounts.permissions import Role
+from townhall.form_handling import choose_from_list
 
 
 def _email_field() -> EmailField:
@@ -129,4 +130,5 @@ class RoleForm(FlaskForm):
         "Role",
         choices=[SelectChoice(r.value, r.label) for r in Role],
         validators=[DataRequired("Choose a role.")],
+        **choose_from_list("Choose a role from the list."),
     )

@@ -8,16 +8,43 @@ is named in a 422 rather than silently ignored.
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from townhall.api.core import acting_user
 from townhall.api.models import EVENTS
-from townhall.consultations.models import SUMMARY_MAX, TITLE_MAX, Audience, Phase, Status
+from townhall.consultations.models import (
+    LATITUDE_MAX,
+    LONGITUDE_MAX,
+    RADIUS_M_MAX,
+    RADIUS_M_MIN,
+    RESPONSE_DAYS_MAX,
+    RESPONSE_DAYS_MIN,
+    SUMMARY_MAX,
+    TITLE_MAX,
+    Audience,
+    Phase,
+    Status,
+)
+from townhall.consultations.service import (
+    LATITUDE_MESSAGE,
+    LONGITUDE_MESSAGE,
+    RADIUS_MESSAGE,
+    RESPONSE_DAYS_MESSAGE,
+)
 from townhall.dialogue.models import ReactionKind
 from townhall.dialogue.service import BODY_MAX, Sort
 from townhall.moderation.service import current_standards
 from townhall.moderation.standards import Standards
-from townhall.proposals.models import Eligibility, Method, ProposalStatus
+from townhall.proposals.models import (
+    MAX_OPTIONS,
+    MAX_SEATS,
+    SEATS_MESSAGE,
+    Eligibility,
+    Method,
+    ProposalStatus,
+)
 
 #: The longest announcement the API takes, whatever the standards say (the same bound
 #: as a consultation's own text).
@@ -175,6 +202,23 @@ class ConsultationPageSchema(Schema):
     next_cursor = fields.String(allow_none=True, required=True)
 
 
+class LocationInputSchema(Schema):
+    """Where a consultation applies: the same ranges, and words, as the form's."""
+
+    latitude = fields.Float(
+        required=True,
+        validate=validate.Range(min=-LATITUDE_MAX, max=LATITUDE_MAX, error=LATITUDE_MESSAGE),
+    )
+    longitude = fields.Float(
+        required=True,
+        validate=validate.Range(min=-LONGITUDE_MAX, max=LONGITUDE_MAX, error=LONGITUDE_MESSAGE),
+    )
+    radius_m = fields.Integer(
+        required=True,
+        validate=validate.Range(min=RADIUS_M_MIN, max=RADIUS_M_MAX, error=RADIUS_MESSAGE),
+    )
+
+
 class ConsultationInputSchema(Schema):
     """What an officer gives to draft a consultation."""
 
@@ -190,7 +234,27 @@ class ConsultationInputSchema(Schema):
     uses_proposals = fields.Boolean(load_default=False)
     uses_voting = fields.Boolean(load_default=False)
     uses_outcome = fields.Boolean(load_default=True)
-    response_days = fields.Integer(load_default=10, validate=validate.Range(min=1, max=60))
+    response_days = fields.Integer(
+        load_default=10,
+        validate=validate.Range(
+            min=RESPONSE_DAYS_MIN, max=RESPONSE_DAYS_MAX, error=RESPONSE_DAYS_MESSAGE
+        ),
+        metadata={
+            "description": "Questions get an official response within this many working days"
+        },
+    )
+    location = fields.Nested(
+        LocationInputSchema,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "A circle on the map, for check-ins and nearby alerts"},
+    )
+
+    @post_load
+    def _flatten_location(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """Give the location as the service takes it: latitude, longitude and radius_m."""
+        location = data.pop("location", None) or {}
+        return {**data, **{k: location.get(k) for k in ("latitude", "longitude", "radius_m")}}
 
 
 class TransitionInputSchema(Schema):
@@ -388,7 +452,11 @@ class VoteInputSchema(Schema):
     opens_at = fields.AwareDateTime(required=True)
     closes_at = fields.AwareDateTime(required=True)
     description = fields.String(load_default="", validate=validate.Length(max=20_000))
-    seats = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
+    seats = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=MAX_SEATS, error=SEATS_MESSAGE),
+        metadata={"description": "How many options win (fewer than the options)"},
+    )
     budget = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1))
     ballot_within_budget = fields.Boolean(load_default=False)
     live_tallies = fields.Boolean(load_default=False)
@@ -398,10 +466,12 @@ class VoteInputSchema(Schema):
     proposal_ids = fields.List(
         fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
         load_default=list,
-        validate=validate.Length(max=50),
+        validate=validate.Length(max=MAX_OPTIONS),
     )
     stated_options = fields.List(
-        fields.Nested(StatedOptionSchema), load_default=list, validate=validate.Length(max=50)
+        fields.Nested(StatedOptionSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_OPTIONS),
     )
 
 

@@ -22,13 +22,26 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from townhall.consultations.models import (
     AREA_NAME_MAX,
     BODY_MAX,
+    LATITUDE_MAX,
+    LONGITUDE_MAX,
+    RADIUS_M_MAX,
+    RADIUS_M_MIN,
+    RESPONSE_DAYS_MAX,
+    RESPONSE_DAYS_MIN,
     SUMMARY_MAX,
     TITLE_MAX,
     AreaKind,
     Audience,
 )
-from townhall.consultations.service import ConsultationDetails, list_areas
-from townhall.form_handling import InRange, an_id
+from townhall.consultations.service import (
+    LATITUDE_MESSAGE,
+    LONGITUDE_MESSAGE,
+    RADIUS_MESSAGE,
+    RESPONSE_DAYS_MESSAGE,
+    ConsultationDetails,
+    list_areas,
+)
+from townhall.form_handling import InRange, an_id, choose_from_list
 
 # Times are typed and shown in the council's local time, stored in UTC.
 LOCAL_ZONE = ZoneInfo("Europe/London")
@@ -86,6 +99,7 @@ class ConsultationForm(FlaskForm):
         choices=[SelectChoice(a.value, a.label) for a in Audience],
         default=Audience.PUBLIC.value,
         validators=[DataRequired("Choose who it is for.")],
+        **choose_from_list("Choose who it is for: everyone or council staff only."),
     )
     opens_at = DateTimeLocalField(
         "Opens", description="UK time. Leave empty to open it by hand.", validators=[Optional()]
@@ -97,27 +111,30 @@ class ConsultationForm(FlaskForm):
     uses_outcome = BooleanField("Outcome: the council publishes what it decided", default=True)
     response_days = IntegerField(
         "Official response standard (working days)",
-        description="Questions get an official response within this many working days.",
+        description=(
+            "Questions get an official response within this many working days: "
+            f"{RESPONSE_DAYS_MIN} to {RESPONSE_DAYS_MAX}."
+        ),
         default=10,
         validators=[
             InputRequired("Say how many working days."),
-            # The table's check constraint holds the same range (consultation.response_days).
-            InRange(1, 60, "Use 1 to 60 days."),
+            InRange(RESPONSE_DAYS_MIN, RESPONSE_DAYS_MAX, RESPONSE_DAYS_MESSAGE),
         ],
     )
     latitude = DecimalField(
         "Latitude",
         places=6,
-        validators=[Optional(), InRange(-90, 90, "Latitude runs from -90 to 90.")],
+        validators=[Optional(), InRange(-LATITUDE_MAX, LATITUDE_MAX, LATITUDE_MESSAGE)],
     )
     longitude = DecimalField(
         "Longitude",
         places=6,
-        validators=[Optional(), InRange(-180, 180, "Longitude runs from -180 to 180.")],
+        validators=[Optional(), InRange(-LONGITUDE_MAX, LONGITUDE_MAX, LONGITUDE_MESSAGE)],
     )
     radius_m = IntegerField(
         "Radius (metres)",
-        validators=[Optional(), InRange(1, 100_000, "Use 1 to 100,000 metres.")],
+        description=f"From {RADIUS_M_MIN} to {RADIUS_M_MAX:,} metres.",
+        validators=[Optional(), InRange(RADIUS_M_MIN, RADIUS_M_MAX, RADIUS_MESSAGE)],
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -197,6 +214,7 @@ class AreaForm(FlaskForm):
         "List",
         choices=[SelectChoice(k.value, k.label) for k in AreaKind],
         validators=[DataRequired("Choose a list.")],
+        **choose_from_list("Choose a list: process areas or service areas."),
     )
     name = StringField(
         "Name", validators=[DataRequired("Enter a name for the area."), Length(max=AREA_NAME_MAX)]

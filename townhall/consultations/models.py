@@ -25,6 +25,16 @@ SUMMARY_MAX = 500
 BODY_MAX = 50_000
 AREA_NAME_MAX = 80
 
+# "Questions get an official response within N working days": the N a council may set.
+# The form, the API and the table's check constraint all read these.
+RESPONSE_DAYS_MIN = 1
+RESPONSE_DAYS_MAX = 60
+# Where a consultation applies: a point in decimal degrees and a radius in metres.
+LATITUDE_MAX = 90  # and at least -LATITUDE_MAX
+LONGITUDE_MAX = 180  # and at least -LONGITUDE_MAX
+RADIUS_M_MIN = 1
+RADIUS_M_MAX = 100_000
+
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
     return enum_column(cls, name, length=30)
@@ -109,8 +119,14 @@ class Consultation(TimestampMixin, db.Model):
     __table_args__ = (
         Index("ix_consultation_status_closes_at", "status", "closes_at"),
         Index("ix_consultation_status_opens_at", "status", "opens_at"),
-        CheckConstraint("response_days >= 1 AND response_days <= 60", name="response_days"),
-        CheckConstraint("radius_m IS NULL OR radius_m > 0", name="radius_positive"),
+        CheckConstraint(
+            f"response_days >= {RESPONSE_DAYS_MIN} AND response_days <= {RESPONSE_DAYS_MAX}",
+            name="response_days",
+        ),
+        # At least RADIUS_M_MIN, in the words of the first migration ("> 0").
+        CheckConstraint(
+            f"radius_m IS NULL OR radius_m > {RADIUS_M_MIN - 1}", name="radius_positive"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,7 +19,13 @@ from townhall.accounts.permissions import Permission, has_permission
 from townhall.consultations import events as live
 from townhall.consultations.models import (
     AREA_NAME_MAX,
+    LATITUDE_MAX,
+    LONGITUDE_MAX,
     PUBLISHED_STATUSES,
+    RADIUS_M_MAX,
+    RADIUS_M_MIN,
+    RESPONSE_DAYS_MAX,
+    RESPONSE_DAYS_MIN,
     Announcement,
     Area,
     AreaKind,
@@ -61,6 +67,14 @@ DEFAULT_SERVICE_AREAS = (
 )
 
 PER_PAGE = 12
+
+# What the form beside each field, the API per field, and this service say of a number
+# out of range: one sentence per limit, built from the limits themselves (models.py).
+RESPONSE_DAYS_MESSAGE = f"Use {RESPONSE_DAYS_MIN} to {RESPONSE_DAYS_MAX} days."
+LATITUDE_MESSAGE = f"Latitude runs from -{LATITUDE_MAX} to {LATITUDE_MAX}."
+LONGITUDE_MESSAGE = f"Longitude runs from -{LONGITUDE_MAX} to {LONGITUDE_MAX}."
+RADIUS_MESSAGE = f"Give a radius of {RADIUS_M_MIN} to {RADIUS_M_MAX:,} metres."
+
 # How often, at most, a request checks whether scheduled consultations are due.
 SCHEDULE_CHECK_SECONDS = 15.0
 
@@ -177,9 +191,30 @@ def _check_details(details: ConsultationDetails) -> None:
             raise ConsultationError(f"Choose a {kind.value} area from the list.")
     if details.opens_at and details.closes_at and details.closes_at <= details.opens_at:
         raise InvalidSchedule("The closing time must be after the opening time.")
+    if not _within(details.response_days, RESPONSE_DAYS_MIN, RESPONSE_DAYS_MAX):
+        # Beside its field "Use 1 to 60 days." says enough; on its own it names the standard.
+        raise ConsultationError(
+            f"Give the official response standard as {RESPONSE_DAYS_MIN} to "
+            f"{RESPONSE_DAYS_MAX} working days."
+        )
     located = [details.latitude, details.longitude, details.radius_m]
     if any(v is not None for v in located) and not all(v is not None for v in located):
         raise ConsultationError("Give latitude, longitude and radius together, or none of them.")
+    if details.latitude is not None and not _within(details.latitude, -LATITUDE_MAX, LATITUDE_MAX):
+        raise ConsultationError(LATITUDE_MESSAGE)
+    if details.longitude is not None and not _within(
+        details.longitude, -LONGITUDE_MAX, LONGITUDE_MAX
+    ):
+        raise ConsultationError(LONGITUDE_MESSAGE)
+    if details.radius_m is not None and not _within(details.radius_m, RADIUS_M_MIN, RADIUS_M_MAX):
+        raise ConsultationError(RADIUS_MESSAGE)
+
+
+def _within(value: object, low: float, high: float) -> bool:
+    """Whether `value` is a number from `low` to `high` (NaN and infinity are not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return low <= value <= high
 
 
 def _apply_details(consultation: Consultation, details: ConsultationDetails) -> None:

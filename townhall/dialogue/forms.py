@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from townhall.dialogue.models import ReactionKind
 from townhall.dialogue.service import BODY_MAX
+from townhall.form_handling import choose_from_list
 from townhall.moderation.service import longest_allowed
 
 
@@ -91,6 +92,7 @@ class ReactionForm(FlaskForm):
         "Reaction",
         choices=[SelectChoice(kind.value, kind.label) for kind in ReactionKind],
         validators=[DataRequired("Choose a reaction.")],
+        **choose_from_list("Choose a reaction from the list: agree, disagree or helpful."),
     )
 
 
@@ -98,5 +100,7 @@ class OfficialForm(FlaskForm):
     """Mark or unmark an officer's comment as the council's official response."""
 
     official = SelectField(
-        "Official response", choices=[SelectChoice("1", "Mark"), SelectChoice("0", "Unmark")]
+        "Official response",
+        choices=[SelectChoice("1", "Mark"), SelectChoice("0", "Unmark")],
+        **choose_from_list("Choose whether to mark or unmark the official response."),
     )

@@ -18,7 +18,7 @@ from townhall.consultations.models import Area
 from townhall.engagement.kpis import CATALOGUE
 from townhall.engagement.models import SCALE_MAX, SCALE_MIN, TEXT_MAX, TITLE_MAX, Channel
 from townhall.engagement.service import MAX_COUNT_TARGET, MAX_DAYS_TARGET
-from townhall.form_handling import InRange, an_id
+from townhall.form_handling import InRange, an_id, choose_from_list
 
 # The largest target any indicator takes (a count; percentages stop at 100).
 TARGET_MAX = max(MAX_COUNT_TARGET, MAX_DAYS_TARGET, 100)
@@ -94,6 +94,7 @@ class ChannelForm(FlaskForm):
         "Channel",
         choices=[SelectChoice(c.value, c.label) for c in Channel],
         validators=[DataRequired("Choose a channel.")],
+        **choose_from_list("Choose a channel from the list."),
     )
     reason = TextAreaField(
         "Why this channel",
@@ -111,6 +112,7 @@ class RoleForm(FlaskForm):
         "Role",
         choices=[SelectChoice(r.value, r.label) for r in Role],
         validators=[DataRequired("Choose a role.")],
+        **choose_from_list("Choose a role from the list."),
     )
     cost = _scale_field("Cost")
     benefit = _scale_field("Benefit")
@@ -142,6 +144,7 @@ class KpiForm(FlaskForm):
         "Indicator",
         choices=[SelectChoice(i.key, i.label) for i in CATALOGUE.values()],
         validators=[DataRequired("Choose an indicator.")],
+        **choose_from_list("Choose an indicator from the list."),
     )
     target = DecimalField(
         "Target",

@@ -14,11 +14,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from townhall.form_handling import InRange, an_id
+from townhall.form_handling import InRange, an_id, choose_from_list
 from townhall.moderation.models import SanctionKind, Verdict
 from townhall.moderation.service import MAX_SANCTION, NOTE_MAX, current_standards
 
 CLAUSE_PROMPT = "Choose the clause of the standards that this breaks."
+CLAUSE_FROM_LIST = "Choose a clause of the standards from the list."
 MAX_SANCTION_HOURS = MAX_SANCTION // timedelta(hours=1)
 
 
@@ -34,6 +35,7 @@ class FlagForm(FlaskForm):
     clause = SelectField(
         "Which of the channel standards does it break?",
         validators=[DataRequired(CLAUSE_PROMPT)],
+        **choose_from_list(CLAUSE_FROM_LIST),
     )
     note = TextAreaField(
         "Anything a moderator should know (optional)",
@@ -59,9 +61,14 @@ class DecisionForm(FlaskForm):
     """A moderator's decision on one queued post."""
 
     verdict = RadioField(
-        "Decision", choices=_VERDICTS, validators=[InputRequired("Choose a decision.")]
+        "Decision",
+        choices=_VERDICTS,
+        validators=[InputRequired("Choose a decision.")],
+        **choose_from_list("Choose approve, redact then approve, or reject."),
     )
-    clause = SelectField("Clause (needed to reject)", validators=[Optional()])
+    clause = SelectField(
+        "Clause (needed to reject)", validators=[Optional()], **choose_from_list(CLAUSE_FROM_LIST)
+    )
     remove_text = TextAreaField(
         "Also remove this text when redacting (one phrase a line, optional)",
         validators=[Optional(), Length(max=NOTE_MAX)],
@@ -99,8 +106,11 @@ class BulkForm(FlaskForm):
             SelectChoice(Verdict.REMOVE.value, "Reject"),
         ],
         validators=[InputRequired("Choose a decision.")],
+        **choose_from_list("Choose approve or reject."),
     )
-    clause = SelectField("Clause (needed to reject)", validators=[Optional()])
+    clause = SelectField(
+        "Clause (needed to reject)", validators=[Optional()], **choose_from_list(CLAUSE_FROM_LIST)
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -114,8 +124,11 @@ class SanctionForm(FlaskForm):
         "Sanction",
         choices=[SelectChoice(k.value, k.label) for k in SanctionKind],
         validators=[InputRequired("Choose warn, mute or suspend.")],
+        **choose_from_list("Choose warn, mute or suspend."),
     )
-    clause = SelectField("Clause", validators=[DataRequired(CLAUSE_PROMPT)])
+    clause = SelectField(
+        "Clause", validators=[DataRequired(CLAUSE_PROMPT)], **choose_from_list(CLAUSE_FROM_LIST)
+    )
     reason = TextAreaField(
         "Reason, as the person will read it",
         validators=[DataRequired("Say why."), Length(max=NOTE_MAX)],
@@ -153,6 +166,7 @@ class AppealDecisionForm(FlaskForm):
             SelectChoice("dismiss", "Dismiss: it stands"),
         ],
         validators=[InputRequired("Choose uphold or dismiss.")],
+        **choose_from_list("Choose uphold or dismiss."),
     )
     answer = TextAreaField(
         "Your reasons, as the person will read them",

@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from townhall.form_handling import InRange, an_id
+from townhall.form_handling import InRange, an_id, choose_from_list
 from townhall.places.alerts import MAX_RADIUS_M
 from townhall.places.models import (
     ADDRESS_MAX,
@@ -40,7 +40,11 @@ class PlaceForm(FlaskForm):
     name = StringField(
         "Name", validators=[DataRequired("Give the place a name."), Length(max=NAME_MAX)]
     )
-    kind = SelectField("Kind of place", choices=[SelectChoice(k.value, k.label) for k in PlaceKind])
+    kind = SelectField(
+        "Kind of place",
+        choices=[SelectChoice(k.value, k.label) for k in PlaceKind],
+        **choose_from_list("Choose a kind of place from the list."),
+    )
     address = StringField(
         "Address", validators=[DataRequired("Give its address."), Length(max=ADDRESS_MAX)]
     )
@@ -153,9 +157,18 @@ class AlertSettingsForm(FlaskForm):
             SelectChoice(EmailFrequency.WEEKLY.value, "Once a week, in a digest"),
             SelectChoice(EmailFrequency.NEVER.value, "Never"),
         ],
+        **choose_from_list("Choose how often to get email from the list."),
     )
-    quiet_start = SelectField("Quiet hours from", coerce=str)
-    quiet_end = SelectField("Quiet hours until", coerce=str)
+    quiet_start = SelectField(
+        "Quiet hours from",
+        coerce=str,
+        **choose_from_list("Choose the hour quiet hours start, or no quiet hours."),
+    )
+    quiet_end = SelectField(
+        "Quiet hours until",
+        coerce=str,
+        **choose_from_list("Choose the hour quiet hours end, or no quiet hours."),
+    )
 
 
 class ConfirmForm(FlaskForm):

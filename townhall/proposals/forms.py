@@ -32,12 +32,14 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from townhall.consultations.forms import to_utc
-from townhall.form_handling import InRange, an_id
+from townhall.form_handling import InRange, an_id, choose_from_list
 from townhall.moderation.service import longest_allowed
 from townhall.proposals.errors import VoteInvalid
 from townhall.proposals.models import (
     BODY_MAX,
     LOCATION_MAX,
+    MAX_SEATS,
+    SEATS_MESSAGE,
     TITLE_MAX,
     Eligibility,
     Method,
@@ -45,7 +47,7 @@ from townhall.proposals.models import (
 )
 from townhall.proposals.named_places import NamedPlace
 from townhall.proposals.service import MAX_COST, MAX_THRESHOLD, ProposalDetails
-from townhall.proposals.votes import MAX_BUDGET, MAX_OPTIONS, VoteDetails
+from townhall.proposals.votes import MAX_BUDGET, VoteDetails
 
 
 class DegreesField(FloatField):
@@ -203,15 +205,18 @@ class VoteForm(FlaskForm):
         choices=[SelectChoice(m.value, m.label) for m in Method],
         default=Method.IRV.value,
         validators=[DataRequired("Choose a counting method.")],
+        **choose_from_list("Choose a counting method from the list."),
     )
     seats = IntegerField(
         "Winners",
-        description="How many options win. One for yes-or-no and instant-runoff votes.",
+        description=(
+            f"How many options win, from 1 to {MAX_SEATS}: fewer than the options. "
+            "One for yes-or-no and instant-runoff votes."
+        ),
         default=1,
         validators=[
             InputRequired("Say how many options win."),
-            # Fewer winners than options, and a vote has at most MAX_OPTIONS options.
-            InRange(1, MAX_OPTIONS - 1, f"Use 1 to {MAX_OPTIONS - 1}."),
+            InRange(1, MAX_SEATS, SEATS_MESSAGE),
         ],
     )
     budget = IntegerField(
@@ -250,6 +255,7 @@ class VoteForm(FlaskForm):
         choices=[SelectChoice(e.value, e.label) for e in Eligibility],
         default=Eligibility.VERIFIED.value,
         validators=[DataRequired("Choose who may vote.")],
+        **choose_from_list("Choose who may vote from the list."),
     )
 
     def set_proposals(self, proposals: list[Proposal]) -> None:

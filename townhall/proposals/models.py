@@ -36,6 +36,14 @@ LOCATION_MAX = 200
 OPTION_LABEL_MAX = 150
 RECEIPT_HASH_LENGTH = 64
 DEFAULT_SUPPORT_THRESHOLD = 10
+# A vote offers at most MAX_OPTIONS options and fills fewer seats (winners) than it has
+# options, so at most MAX_SEATS. The vote form and the API say SEATS_MESSAGE past it.
+MAX_OPTIONS = 50
+MAX_SEATS = MAX_OPTIONS - 1
+SEATS_MESSAGE = (
+    f"Use 1 to {MAX_SEATS} winners: a vote has at most {MAX_OPTIONS} options, "
+    "and more options than winners."
+)
 # The same ranges as places' coordinates (and home locations): degrees.
 LATITUDE_RANGE = "latitude >= -90 AND latitude <= 90"
 LONGITUDE_RANGE = "longitude >= -180 AND longitude <= 180"
