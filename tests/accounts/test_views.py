@@ -369,7 +369,7 @@ def test_admin_role_change_bad_input(client, create_user, sign_in, post_form):
         f"/admin/users/{resident.id}/role", {"role": "emperor"}, token_page="/admin/users"
     )
     assert response.status_code == 400
-    assert "Not a valid choice" in text_of(response)
+    assert "Choose a role from the list." in text_of(response)
     response = post_form(
         f"/admin/users/{admin.id}/role", {"role": "citizen"}, token_page="/admin/users"
     )

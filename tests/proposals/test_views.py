@@ -163,7 +163,7 @@ def test_officer_sets_up_a_vote(client, sign_in, post_form, consultation, office
         ({"stated_options": "Only one"}, "at least two"),
         ({"method": "pb_greedy"}, "budget"),
         ({"stated_options": "A | lots\nB"}, "must be pounds"),
-        ({"method": "nonsense"}, "Not a valid choice"),
+        ({"method": "nonsense"}, "Choose a counting method from the list."),
         ({"closes_at": ""}, "Say when the vote closes"),
     ],
 )

@@ -42,6 +42,7 @@ from townhall.proposals.errors import (
 )
 from townhall.proposals.models import (
     MAJORITY_CHOICES,
+    MAX_OPTIONS,
     OPTION_LABEL_MAX,
     TITLE_MAX,
     Ballot,
@@ -67,7 +68,6 @@ from townhall.voting import (
     tally,
 )
 
-MAX_OPTIONS = 50
 MAX_BUDGET = 1_000_000_000
 SCORE_RANGE = range(0, 6)
 # Receipt codes: 80 random bits, shown once as four groups of four characters.
