@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urljoin
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -362,7 +363,24 @@ def _record(
     return decision
 
 
-def _tell_author(case: ModerationCase, text: str, link: str | None = None) -> None:
+def _tell_author(
+    case: ModerationCase,
+    text: str,
+    link: str | None = None,
+    *,
+    subject: str,
+    happened: str,
+    clauses: Sequence[str],
+    note: str = "",
+    explain: bool = False,
+) -> None:
+    """Tell a post's author of a decision in the app, and by email unless they chose not.
+
+    `text` is the notice in the app; the email says `happened` in plain words, then
+    the clauses cited (number and title, with `explain` their explanations too), the
+    moderator's note to the author if any, a link to their moderation page, and how
+    to appeal when they can.
+    """
     if case.author_id is None:
         return
     notify(
@@ -370,7 +388,73 @@ def _tell_author(case: ModerationCase, text: str, link: str | None = None) -> No
         NotificationKind.MODERATION,
         text,
         link or link_to("moderation.my_moderation"),
+        email_subject=subject,
+        email_template="moderation_decision",
+        happened=happened,
+        clauses=_clauses_for_email(clauses, explain=explain),
+        note=note,
+        full_link=_mine_link(f"case-{case.id}"),
+        post_link=_absolute(link) if link and case.state.visible else None,
+        may_appeal=_may_appeal(case),
+        awaiting=case.state.queued and not case.state.visible,
+        **_email_links(),
     )
+
+
+def _your(kind: ContentKind, case: ModerationCase, *, capital: bool = False) -> str:
+    """The post an email is about, in words: your comment on “Library opening hours”."""
+    where = f" on “{case.consultation_title}”" if case.consultation_title else ""
+    return f"{'Your' if capital else 'your'} {kind.label}{where}"
+
+
+def _mine_link(anchor: str) -> str:
+    """The absolute address of a part of the person's moderation page, for email."""
+    return f"{link_to('moderation.my_moderation', external=True)}#{anchor}"
+
+
+def _absolute(path: str) -> str:
+    """An address on this site (a path, as content kinds give) made absolute, for email."""
+    return urljoin(link_to("moderation.my_moderation", external=True), path)
+
+
+def _email_links() -> dict[str, str]:
+    """The standards and the email choices page, linked from every moderation email."""
+    return {
+        "standards_link": link_to("moderation.standards", external=True),
+        "preferences_link": link_to("notifications.email_preferences", external=True),
+    }
+
+
+def _clauses_for_email(numbers: Iterable[str], *, explain: bool = False) -> list[dict[str, str]]:
+    """Each cited clause's number and title, as the author reads them.
+
+    With `explain`, also the clause's explanation: it speaks of what the rules found
+    in a post ("you are posting faster than anyone can read"), so it goes with the
+    rules' own decisions, not with a moderator's.
+    """
+    standards = current_standards()
+    cited = []
+    for number in dict.fromkeys(numbers):
+        try:
+            clause = standards.clause(number)
+        except KeyError:
+            cited.append({"number": number, "title": "(no longer in the standards)"})
+        else:
+            explanation = clause.explanation if explain else ""
+            cited.append(
+                {"number": clause.number, "title": clause.title, "explanation": explanation}
+            )
+    return cited
+
+
+def _may_appeal(case: ModerationCase) -> bool:
+    """Whether the author can appeal the decision that now stands on their post."""
+    if not _appealable(case):
+        return False
+    appealed = db.session.scalar(
+        select(func.count()).select_from(Appeal).where(Appeal.case_id == case.id)
+    )
+    return not appealed
 
 
 def _clause_words(numbers: Iterable[str], standards: Standards) -> str:
@@ -446,22 +530,39 @@ def moderate_post(
 
     words = _clause_words(decision.clause_numbers, standards)
     link = kind.link(post)
+    yours = _your(kind, case, capital=True)
+    cited = decision.clause_numbers
     if decision.action is Action.HOLD:
         _tell_author(
             case,
             f"Your {kind.label} is awaiting moderation under {words}. "
             "A moderator will publish it or tell you why not.",
             link,
+            subject=f"Your {kind.label} is awaiting moderation",
+            happened=f"{yours} is not shown yet: it is waiting for a "
+            "moderator, who will publish it or tell you why not.",
+            clauses=cited,
+            explain=True,
         )
     elif decision.action is Action.REDACT:
         _tell_author(
-            case, f"Your {kind.label} was published with some text removed under {words}.", link
+            case,
+            f"Your {kind.label} was published with some text removed under {words}.",
+            link,
+            subject=f"Your {kind.label} was published with some text removed",
+            happened=f"{yours} was published with some text removed.",
+            clauses=cited,
+            explain=True,
         )
     elif decision.action is Action.REVIEW:
         _tell_author(
             case,
             f"Your {kind.label} is published; a moderator will look at it under {words}.",
             link,
+            subject=f"A moderator will look at your {kind.label}",
+            happened=f"{yours} is published, and a moderator will look at it.",
+            clauses=cited,
+            explain=True,
         )
     db.session.flush()
     return case
@@ -651,11 +752,17 @@ def flag_post(
             now=now,
             extra={"flaggers": case.flag_count},
         )
+        yours = _your(kind, case)
         _tell_author(
             case,
             f"Your {kind.label} is hidden until a moderator has looked at it: "
             f"{_clause_words([hit.number], standards)}.",
             kind.link(post),
+            subject=f"Your {kind.label} is hidden until a moderator has looked at it",
+            happened=f"Several people flagged {yours}, so it is hidden until a moderator "
+            "has looked at it. The moderator will publish it again or tell you why not.",
+            clauses=[hit.number],
+            explain=True,
         )
     elif case.state is CaseState.PUBLISHED or case.state is CaseState.APPROVED:
         # Flagged, not yet hidden: a moderator should still look.
@@ -832,6 +939,8 @@ def decide_case(
         told = (
             f"Your {kind.label} was not published: it breaks {_clause_words(clauses, standards)}."
         )
+        subject = f"Your {kind.label} was removed by a moderator"
+        happened = f"A moderator removed {_your(kind, case)}: it is not published."
     else:
         text = case.published_text
         if verdict is Verdict.REDACT_APPROVE:
@@ -846,8 +955,12 @@ def decide_case(
                 f"A moderator published your {kind.label} with some text removed under "
                 f"{_clause_words(clauses, standards)}."
             )
+            subject = f"Your {kind.label} was published with some text removed"
+            happened = f"A moderator published {_your(kind, case)} with some text removed."
         else:
             told = f"A moderator approved your {kind.label}; it is published."
+            subject = f"Your {kind.label} is published"
+            happened = f"A moderator approved {_your(kind, case)}: it is published."
     case.decided_at = now
     case.decided_by_id = moderator.id
     case.decision_clause = clauses[0] if clauses else None
@@ -855,7 +968,15 @@ def decide_case(
     decision = _record(case, verdict, clauses, moderator=moderator, note=note.strip(), now=now)
     if note.strip():
         told += f" The moderator said: {note.strip()}"
-    _tell_author(case, told, kind.link(post) if case.state.visible else None)
+    _tell_author(
+        case,
+        told,
+        kind.link(post) if case.state.visible else None,
+        subject=subject,
+        happened=happened,
+        clauses=clauses,
+        note=note.strip(),
+    )
     return decision
 
 
@@ -983,9 +1104,35 @@ def sanction_user(
             f"A moderator warned you under clause {clause.number} ({clause.title}): "
             f"{sanction.reason}"
         )
+        subject = "A moderator has warned you"
+        happened = "A moderator has warned you. This is a warning only."
+    elif kind is SanctionKind.MUTE:
+        text = restriction_message(sanction)
+        subject = f"You are muted until {_when(ends_at)}"
+        happened = (
+            f"A moderator has muted you until {_when(ends_at)}. Until then you can read "
+            "and sign in, but not post."
+        )
     else:
         text = restriction_message(sanction)
-    notify([user.id], NotificationKind.MODERATION, text, link_to("moderation.my_moderation"))
+        subject = f"Your account is suspended until {_when(ends_at)}"
+        happened = (
+            f"A moderator has suspended your account until {_when(ends_at)}. Until then, "
+            "when you sign in you can only read why, read the standards and appeal."
+        )
+    notify(
+        [user.id],
+        NotificationKind.MODERATION,
+        text,
+        link_to("moderation.my_moderation"),
+        email_subject=subject,
+        email_template="moderation_sanction",
+        happened=happened,
+        clauses=_clauses_for_email([clause.number]),
+        reason=sanction.reason,
+        full_link=_mine_link(f"sanction-{sanction.id}"),
+        **_email_links(),
+    )
     return sanction
 
 
@@ -1103,16 +1250,24 @@ def decide_appeal(
     appeal.decided_by_id = moderator.id
     appeal.answer = answer[:NOTE_MAX]
     link = link_to("moderation.my_moderation")
+    post_link: str | None = None
     subject: str
     if appeal.case_id is not None:
         case = get_case(appeal.case_id)
         subject = f"case:{case.id}"
+        kind = get_kind(case.kind)
+        # What was appealed, in the author's words, and the clauses its decision cited.
+        appealed = f"the decision on {_your(kind, case)}"
+        cited = [case.decision_clause] if case.decision_clause else list(case.clauses)
+        anchor = f"case-{case.id}"
+        reversal = "the decision is reversed"
         if uphold:
             post = load_post(case)
-            kind = get_kind(case.kind)
             if post is not None:
                 kind.show(post, case.original_text)
                 link = kind.link(post)
+                post_link = _absolute(link)
+                reversal += f" and your {kind.label} is published as you wrote it"
                 if kind.published is not None and not _was_published(case):
                     kind.published(post)
             case.published_text = case.original_text
@@ -1131,6 +1286,13 @@ def decide_appeal(
     else:
         sanction = db.session.get_one(Sanction, appeal.sanction_id)
         subject = f"sanction:{sanction.id}"
+        appealed, reversal = {
+            SanctionKind.WARN: ("the warning you were given", "the warning is withdrawn"),
+            SanctionKind.MUTE: ("your mute", "the mute is lifted"),
+            SanctionKind.SUSPEND: ("your suspension", "the suspension is lifted"),
+        }[sanction.kind]
+        cited = [sanction.clause]
+        anchor = f"sanction-{sanction.id}"
         if uphold:
             sanction.lifted_at = now
     db.session.flush()
@@ -1142,11 +1304,25 @@ def decide_appeal(
         now=now,
     )
     outcome = "upheld: the decision is reversed" if uphold else "dismissed: the decision stands"
+    happened = f"A moderator has decided your appeal against {appealed}. " + (
+        f"Your appeal is upheld: {reversal}."
+        if uphold
+        else "Your appeal is dismissed: the decision stands."
+    )
     notify(
         [appeal.appellant_id],
         NotificationKind.MODERATION,
         f"Your appeal was {outcome}. {appeal.answer}",
         link,
+        email_subject=f"Your appeal was {'upheld' if uphold else 'dismissed'}",
+        email_template="appeal_decided",
+        happened=happened,
+        upheld=uphold,
+        clauses=_clauses_for_email(cited),
+        answer=appeal.answer,
+        full_link=_mine_link(anchor),
+        post_link=post_link,
+        **_email_links(),
     )
     return appeal
 
