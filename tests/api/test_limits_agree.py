@@ -252,11 +252,3 @@ def test_winners_must_be_fewer_than_the_options_on_this_ballot(
     assert form.status_code == 400 and message in form.get_data(as_text=True)
     assert_problem(api, 422, message)
     assert count(Vote) == 0
-
-
-def test_the_vote_service_counts_options_to_the_same_limit():
-    # votes.py still states its own MAX_OPTIONS; it should import the models' one.
-    from townhall.proposals import models, votes
-
-    assert votes.MAX_OPTIONS == models.MAX_OPTIONS
-    assert models.MAX_SEATS == models.MAX_OPTIONS - 1
