@@ -536,6 +536,8 @@
         offerReload("This page has missed some updates.");
         return;
       }
+      // Marks the page as following live events (tests wait for it; CSS may use it).
+      document.documentElement.dataset.liveJoined = "on";
       for (const missed of answer.events || []) {
         apply(missed.event, missed);
       }

@@ -23,6 +23,9 @@ def assert_accessible(page) -> None:
     """Fail with axe's findings when the page breaks a WCAG 2.2 AA rule."""
     if not AXE.exists():
         skip_or_fail(f"axe-core is not installed at {AXE} (run make test, which runs npm ci)")
+    # After a click that navigates, the new page may not have its stylesheet yet; axe
+    # would then judge unstyled targets (a skip link the CSS moves off-screen).
+    page.wait_for_load_state("load")
     # Evaluated through the DevTools protocol, which the page's CSP does not govern;
     # add_script_tag would inline it, and the CSP rightly refuses inline scripts.
     if not page.evaluate("typeof window.axe !== 'undefined'"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.accessibility import assert_accessible
 from tests.conftest import link_in, read_outbox
@@ -31,7 +32,7 @@ def test_sign_up_verify_sign_out_sign_in(live_server, page, outbox):
     assert page.get_by_label("Email address").input_value() == "dee@example.org"
     assert page.title().startswith("Error: ")
     # The page's script moves focus once it runs; wait for it rather than race it.
-    page.wait_for_function("document.activeElement.hasAttribute('data-error-summary')")
+    expect(page.locator("[data-error-summary]")).to_be_focused()
     assert_accessible(page)
 
     page.get_by_label("Password", exact=True).fill(PASSWORD)

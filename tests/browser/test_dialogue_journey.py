@@ -54,7 +54,7 @@ def test_a_citizen_reads_comments_replies_and_reacts(
     page.get_by_role("button", name="Post comment").click()
     assert "Write something before posting." in page.get_by_role("alert").inner_text()
     # The page's script moves focus once it runs; wait for it rather than race it.
-    page.wait_for_function("document.activeElement.hasAttribute('data-error-summary')")
+    expect(page.locator("[data-error-summary]")).to_be_focused()
     assert_accessible(page)
 
     page.get_by_label("Your comment").fill("Sunday opening would help *working parents*.")

@@ -39,9 +39,9 @@ def open_as(browser, live_server, user, path: str, **context_options):
 
 def wait_until_joined(page) -> None:
     """Give the socket time to connect and join (its ack carries the catch-up)."""
-    page.wait_for_function(
-        "() => performance.getEntriesByType('resource').some(e => e.name.includes('/socket.io/'))"
-    )
+    # An attribute the page's script sets once a room is joined: waiting on it needs no
+    # script evaluated in the page, which the CSP (no eval) would refuse while polling.
+    page.wait_for_selector("html[data-live-joined]", state="attached")
     page.wait_for_timeout(500)
 
 
