@@ -19,7 +19,14 @@ from sqlalchemy import select, update
 
 from townhall.accounts.permissions import Role
 from townhall.dialogue import service as dialogue
-from townhall.engagement.dashboards import Figures, compute_figures, window
+from townhall.engagement.dashboards import (
+    Figures,
+    area_rows,
+    compute_figures,
+    dashboard,
+    public_summary,
+    window,
+)
 from townhall.engagement.kpis import Scope, compute, contributions
 from townhall.extensions import db
 from townhall.moderation import service as moderation
@@ -314,3 +321,64 @@ def test_supports_count_again_when_a_moderator_publishes_the_proposal(world):
     assert _total(figures, "supports") == 4  # c4's support of p3 counts again
     assert _total(figures, "proposals") == 3
     _assert_series_sum_to_totals(figures)
+
+
+# --- consultations by area ----------------------------------------------------------
+
+
+def test_the_consultations_column_counts_those_open_in_the_period(
+    world, areas, create_consultation
+):
+    """Over the window's first two weeks, `[start, mid)`, in two areas of their own:
+    consultations drafted, waiting, closed before, opened after, and open in it. (A and
+    B opened this week, after the period.)"""
+    start, mid = world.start, world.start + timedelta(weeks=2)
+    taken = {world.a.process_area_id, world.a.service_area_id}
+    taken |= {world.b.process_area_id, world.b.service_area_id}
+    p = next(a.id for a in areas.values() if a.kind.value == "process" and a.id not in taken)
+    s = next(a.id for a in areas.values() if a.kind.value == "service" and a.id not in taken)
+
+    def made(title: str, status: str, opened: Any, closed: Any = None, **kw: Any) -> Any:
+        consultation = create_consultation(
+            author=world.officer, title=title, status=status,
+            process_area_id=p, service_area_id=s, **kw,
+        )  # fmt: skip
+        if opened is not None:  # when it really opened and closed (as the demo dates them)
+            consultation.opens_at = consultation.opened_at = opened
+        if closed is not None:
+            consultation.closes_at = consultation.closed_at = closed
+        return consultation
+
+    day = timedelta(days=1)
+    made("A draft", "draft", None)  # no
+    made("Scheduled", "scheduled", None)  # no: waiting to open, the public cannot see it
+    made("Closed before", "closed", start - 20 * day, start - day)  # no
+    made("Closed as it began", "closed", start - 20 * day, start)  # no: not open in it
+    made("Opened after", "closed", mid + day, mid + 5 * day)  # no
+    made("Opened as it ended", "open", mid)  # no
+    made("Open across", "open", start - 5 * day)  # yes: still open
+    made("Closed in it", "outcome_published", start - 5 * day, start + 3 * day)  # yes
+    made("Opened in it", "archived", start + day, mid + 2 * day)  # yes
+    made("Staff only", "closed", start + day, start + 2 * day, audience="staff")  # yes
+    db.session.commit()
+
+    by_id = {row.area_id: row for row in area_rows(start, mid)}
+    assert by_id[p].consultations == by_id[s].consultations == 4
+    # A and B opened after this period; over the whole window they were open too.
+    assert by_id[world.a.process_area_id].consultations == 0
+    assert by_id[world.b.service_area_id].consultations == 0
+    whole = {row.area_id: row for row in _figures(world, Scope()).areas}
+    # Over the whole window, the two opened after the period (still in the window) too.
+    assert whole[p].consultations == whole[s].consultations == 6
+    assert whole[world.a.process_area_id].consultations == 1
+    assert whole[world.b.service_area_id].consultations == 1
+
+
+def test_the_public_summary_shows_no_figures_by_area(world, create_consultation):
+    """Figures by area count staff-only consultations for officers; the public's summary
+    leaves them out (it shows no figures by area at all)."""
+    create_consultation(author=world.officer, title="Staff rota", audience="staff")
+    officers = dashboard(Scope(), "The whole council", WEEKS)
+    by_id = {row.area_id: row for row in officers.areas}
+    assert by_id[world.a.service_area_id].consultations == 2  # A and the staff rota
+    assert public_summary(WEEKS).areas == []

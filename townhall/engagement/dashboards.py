@@ -15,14 +15,14 @@ import io
 import threading
 import time
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
-from townhall.consultations.models import Area, Consultation
+from townhall.consultations.models import PUBLISHED_STATUSES, Area, Consultation
 from townhall.database import utcnow
 from townhall.dialogue.models import Comment
 from townhall.engagement.kpis import (
@@ -231,8 +231,26 @@ def kpi_rows(kpi_list: list[Any], now: datetime) -> list[KpiRow]:
     return rows
 
 
+def open_during(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """A condition on Consultation: one people could see that was open at some time in
+    `[start, end)`: published (not a draft or waiting to open), opened before the period
+    ended and closed after it began (still open: no closing time yet). One that closed
+    at the very moment the period began, as at midnight, was not open in it.
+
+    By when it actually opened and closed (`opened_at`, `closed_at`), not the times it
+    was planned to (`opens_at`, `closes_at`). Staff-only consultations count: the
+    council's dashboard is for officers, and its other figures count them too.
+    """
+    return and_(
+        Consultation.status.in_(PUBLISHED_STATUSES),
+        Consultation.opened_at < end,
+        or_(Consultation.closed_at.is_(None), Consultation.closed_at > start),
+    )
+
+
 def area_rows(start: datetime, end: datetime) -> list[AreaRow]:
-    """Consultations, comments and ballots per area: three grouped queries in all."""
+    """Consultations open in the period, comments and ballots per area: three grouped
+    queries in all."""
     areas = db.session.scalars(
         select(Area).where(Area.retired_at.is_(None)).order_by(Area.kind, Area.name)
     ).all()
@@ -250,7 +268,11 @@ def area_rows(start: datetime, end: datetime) -> list[AreaRow]:
         )
 
     per = {
-        "consultations": select(*pair, func.count(Consultation.id)).group_by(*pair),
+        "consultations": (
+            select(*pair, func.count(Consultation.id))
+            .where(open_during(start, end))
+            .group_by(*pair)
+        ),
         "comments": by_area(COMMENTS, Comment.id),
         "ballots": by_area(BALLOTS, Ballot.id),
     }
@@ -326,8 +348,13 @@ def dashboard(
 
 
 def public_summary(weeks: int = DEFAULT_WEEKS) -> Figures:
-    """The council-wide figures anyone may see: counts and KPI statuses, never names."""
-    return dashboard(Scope(), "The council", weeks, kpi_list=all_kpis)
+    """The council-wide figures anyone may see: counts and KPI statuses, never names.
+
+    Without the figures by area: those count staff-only consultations (as the officers'
+    dashboard does), which are no business of the public's.
+    """
+    figures = dashboard(Scope(), "The council", weeks, kpi_list=all_kpis)
+    return replace(figures, areas=[])
 
 
 def to_csv(figures: Figures) -> str:

@@ -37,7 +37,7 @@ from sqlalchemy import (
 
 from townhall.accounts.models import RoleChange, User
 from townhall.accounts.permissions import Role
-from townhall.consultations.models import Audience, Consultation, Follow, Outcome
+from townhall.consultations.models import Announcement, Audience, Consultation, Follow, Outcome
 from townhall.database import utcnow
 from townhall.dialogue.models import Comment
 from townhall.extensions import db
@@ -294,6 +294,15 @@ BALLOTS = Counted(
     lambda *columns: select(*columns).select_from(Ballot).join(Vote, Vote.id == Ballot.vote_id),
     Ballot.cast_at,
     Vote.consultation_id,
+)
+# Announcements the public can read: officers' posts are held to the standards too, and
+# one held or refused was never seen. No figure counts them; the stage map does.
+ANNOUNCEMENTS = Counted(
+    lambda *columns: (
+        select(*columns).select_from(Announcement).where(public("announcement", Announcement.id))
+    ),
+    Announcement.created_at,
+    Announcement.consultation_id,
 )
 
 

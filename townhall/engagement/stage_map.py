@@ -5,14 +5,17 @@ has reached, derived from what its consultations have actually used, for interna
 | stage | evidence in an area's consultations |
 | --- | --- |
 | 1 not started | nothing yet |
-| 2 one-way communication | an announcement |
-| 3 dialogue and conversation | an official response in the dialogue |
+| 2 one-way communication | a published announcement |
+| 3 dialogue and conversation | a published official response in the dialogue |
 | 4 collective decision making | a vote in a consultation that has published its outcome |
 | 5 check-in | a check-in at a public place the consultation is linked to |
 | 6 push notification | a nearby notification (area alert) about the consultation |
 
-An area is at the highest stage it has evidence for. The map costs one query per
-kind of evidence, whatever the number of areas and consultations.
+An area is at the highest stage it has evidence for. Posts are evidence only as the
+dashboard's figures count them (engagement.kpis: not deleted, and not held, hidden or
+refused by moderation), so the map never shows a stage on the strength of something
+the public never saw. The map costs one query per kind of evidence, whatever the
+number of areas and consultations.
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, literal, or_, select
 
-from townhall.consultations.models import Announcement, Area, Audience, Consultation, Outcome
+from townhall.consultations.models import Area, Audience, Consultation, Outcome
 from townhall.dialogue.models import Comment
-from townhall.engagement.kpis import about_consultation
+from townhall.engagement.kpis import ANNOUNCEMENTS, COMMENTS, Counted, about_consultation
 from townhall.extensions import db
 from townhall.notifications.models import Notification, NotificationKind
 from townhall.places.models import CheckIn, CheckInCount, PlaceConsultation
@@ -59,19 +63,26 @@ class Stage(enum.IntEnum):
         return f"stage-{int(self)}"
 
 
+def shown(counted: Counted, *conditions: Any) -> Callable[[], object]:
+    """Evidence: the consultation has a row of `counted` meeting `conditions`, counted as
+    the figures count it (kpis.COMMENTS, PROPOSALS, SUPPORTS, BALLOTS, ANNOUNCEMENTS).
+
+    So a post the public never saw (deleted, or held, hidden or refused by moderation)
+    is no evidence of a stage, as it is no figure on the dashboard.
+    """
+    return lambda: exists(
+        counted.select(literal(1)).where(counted.consultation_id == Consultation.id, *conditions)
+    )
+
+
 # Each stage above "not started" with a condition on Consultation that is true when
-# the consultation shows that stage's evidence.
+# the consultation shows that stage's evidence. What people post (announcements,
+# official responses) is evidence through `shown`; what officers set up and nobody
+# moderates (a vote, an outcome, a linked place, an area alert) stands as it is.
 def _evidence() -> list[tuple[Stage, Callable[[], object]]]:
     return [
-        (Stage.ONE_WAY, lambda: exists().where(Announcement.consultation_id == Consultation.id)),
-        (
-            Stage.DIALOGUE,
-            lambda: exists().where(
-                Comment.consultation_id == Consultation.id,
-                Comment.is_official.is_(True),
-                Comment.deleted_at.is_(None),
-            ),
-        ),
+        (Stage.ONE_WAY, shown(ANNOUNCEMENTS)),
+        (Stage.DIALOGUE, shown(COMMENTS, Comment.is_official.is_(True))),
         (
             Stage.COLLECTIVE,
             lambda: (
@@ -103,7 +114,9 @@ def _evidence() -> list[tuple[Stage, Callable[[], object]]]:
     ]
 
 
-# Further evidence a later module may add, as (stage, condition on Consultation).
+# Further evidence a later module may add, as (stage, condition on Consultation); a
+# module whose evidence is something people post or do (proposals, supports, ballots)
+# adds it through `shown`, so it counts as the figures count it.
 EXTRA_EVIDENCE: list[tuple[Stage, Callable[[], object]]] = []
 
 
