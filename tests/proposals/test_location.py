@@ -4,11 +4,14 @@ when it is wrong."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from tests.places.conftest import LIBRARY, place_maker
+from townhall.consultations.service import LATITUDE_MESSAGE, LONGITUDE_MESSAGE
 from townhall.extensions import db
 from townhall.proposals import service
 from townhall.proposals.errors import ProposalInvalid
@@ -56,9 +59,9 @@ def test_a_proposal_need_not_be_on_the_map(consultation, citizens):
 
 
 BAD_POSITIONS = [
-    ({"latitude": 91.0, "longitude": 0.0}, "Latitude must be between -90 and 90"),
-    ({"latitude": -90.5, "longitude": 0.0}, "Latitude must be between -90 and 90"),
-    ({"latitude": 0.0, "longitude": 180.5}, "Longitude must be between -180 and 180"),
+    ({"latitude": 91.0, "longitude": 0.0}, re.escape(LATITUDE_MESSAGE)),
+    ({"latitude": -90.5, "longitude": 0.0}, re.escape(LATITUDE_MESSAGE)),
+    ({"latitude": 0.0, "longitude": 180.5}, re.escape(LONGITUDE_MESSAGE)),
     ({"latitude": float("nan"), "longitude": 0.0}, "as numbers"),
     ({"latitude": 0.0, "longitude": float("inf")}, "as numbers"),
     ({"latitude": 51.75}, "both a latitude and a longitude"),
@@ -74,6 +77,15 @@ def test_bad_positions_are_refused(consultation, citizens):
         with pytest.raises(ProposalInvalid, match=message):
             service.submit_proposal(consultation, citizens[0], details(**where))
     assert db.session.scalar(select(func.count()).select_from(Proposal)) == 0
+
+
+@pytest.mark.parametrize(("lat", "lon"), [(90.0, 180.0), (-90.0, -180.0)])
+def test_a_proposal_may_be_pinned_at_the_edges_of_the_globe(consultation, citizens, lat, lon):
+    proposal = service.submit_proposal(
+        consultation, citizens[0], details(latitude=lat, longitude=lon)
+    )
+    db.session.flush()  # the table's check constraints take it too
+    assert (proposal.latitude, proposal.longitude) == (lat, lon)
 
 
 def test_a_retired_place_is_no_longer_offered_or_accepted(consultation, citizens, library):
@@ -165,10 +177,10 @@ def test_coordinates_typed_in_are_kept(client, sign_in, post_form, consultation,
 
 
 BAD_FORMS = [
-    ({"latitude": "91", "longitude": "0"}, "Latitude runs from -90 to 90."),
-    ({"latitude": "0", "longitude": "-181"}, "Longitude runs from -180 to 180."),
+    ({"latitude": "91", "longitude": "0"}, LATITUDE_MESSAGE),
+    ({"latitude": "0", "longitude": "-181"}, LONGITUDE_MESSAGE),
     ({"latitude": "north", "longitude": "0"}, "Give the latitude in degrees"),
-    ({"latitude": "nan", "longitude": "0"}, "Latitude runs from -90 to 90."),
+    ({"latitude": "nan", "longitude": "0"}, LATITUDE_MESSAGE),
     ({"latitude": "51.75", "longitude": ""}, "both a latitude and a longitude"),
     ({"latitude": "", "longitude": "-1.25"}, "both a latitude and a longitude"),
     ({"place_id": "424242"}, "There is no such place"),

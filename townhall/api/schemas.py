@@ -628,7 +628,11 @@ class SavedAreaInputSchema(Schema):
     """A point and radius, or a place (then its point and a small radius)."""
 
     label = fields.String(load_default="", validate=validate.Length(max=80))
-    latitude = fields.Float(validate=validate.Range(min=-90, max=90))
-    longitude = fields.Float(validate=validate.Range(min=-180, max=180))
+    latitude = fields.Float(
+        validate=validate.Range(min=-LATITUDE_MAX, max=LATITUDE_MAX, error=LATITUDE_MESSAGE)
+    )
+    longitude = fields.Float(
+        validate=validate.Range(min=-LONGITUDE_MAX, max=LONGITUDE_MAX, error=LONGITUDE_MESSAGE)
+    )
     radius_m = fields.Integer(validate=validate.Range(min=1, max=50_000))
     place_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))

@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from townhall.consultations.models import LATITUDE_MAX, LONGITUDE_MAX
 from townhall.form_handling import InRange, an_id, choose_from_list
 from townhall.places.alerts import MAX_RADIUS_M
 from townhall.places.models import (
@@ -30,8 +31,15 @@ from townhall.places.models import (
     PlaceKind,
 )
 
-LATITUDE = [InputRequired("Give a latitude."), InRange(-90, 90, "Between -90 and 90.")]
-LONGITUDE = [InputRequired("Give a longitude."), InRange(-180, 180, "Between -180 and 180.")]
+# A consultation's ranges (townhall.consultations.models).
+LATITUDE = [
+    InputRequired("Give a latitude."),
+    InRange(-LATITUDE_MAX, LATITUDE_MAX, f"Between -{LATITUDE_MAX} and {LATITUDE_MAX}."),
+]
+LONGITUDE = [
+    InputRequired("Give a longitude."),
+    InRange(-LONGITUDE_MAX, LONGITUDE_MAX, f"Between -{LONGITUDE_MAX} and {LONGITUDE_MAX}."),
+]
 
 
 class PlaceForm(FlaskForm):

@@ -22,6 +22,8 @@ from sqlalchemy.orm import selectinload
 from townhall.accounts.models import User
 from townhall.accounts.permissions import Permission, has_permission
 from townhall.consultations.models import (
+    LATITUDE_MAX,
+    LONGITUDE_MAX,
     Announcement,
     Area,
     AreaKind,
@@ -117,10 +119,14 @@ def parse_position(latitude: Any, longitude: Any) -> tuple[float, float]:
         raise PositionInvalid("A position needs a latitude and a longitude as numbers.") from None
     if not (math.isfinite(lat) and math.isfinite(lon)):
         raise PositionInvalid("A position needs a latitude and a longitude as numbers.")
-    if not -90 <= lat <= 90:
-        raise PositionInvalid("Latitude must be between -90 and 90 degrees.")
-    if not -180 <= lon <= 180:
-        raise PositionInvalid("Longitude must be between -180 and 180 degrees.")
+    if not -LATITUDE_MAX <= lat <= LATITUDE_MAX:
+        raise PositionInvalid(
+            f"Latitude must be between -{LATITUDE_MAX} and {LATITUDE_MAX} degrees."
+        )
+    if not -LONGITUDE_MAX <= lon <= LONGITUDE_MAX:
+        raise PositionInvalid(
+            f"Longitude must be between -{LONGITUDE_MAX} and {LONGITUDE_MAX} degrees."
+        )
     return lat, lon
 
 

@@ -32,6 +32,8 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from townhall.consultations.forms import to_utc
+from townhall.consultations.models import LATITUDE_MAX, LONGITUDE_MAX
+from townhall.consultations.service import LATITUDE_MESSAGE, LONGITUDE_MESSAGE
 from townhall.form_handling import InRange, an_id, choose_from_list
 from townhall.moderation.service import longest_allowed
 from townhall.proposals.errors import VoteInvalid
@@ -117,12 +119,15 @@ class ProposalForm(FlaskForm):
     latitude = DegreesField(
         "Latitude",
         description="Or a point of your own: decimal degrees, such as 51.752.",
-        validators=[Optional(), NumberRange(-90, 90, "Latitude runs from -90 to 90.")],
+        validators=[Optional(), NumberRange(-LATITUDE_MAX, LATITUDE_MAX, LATITUDE_MESSAGE)],
     )
     longitude = DegreesField(
         "Longitude",
         description="Such as -1.2577.",
-        validators=[Optional(), NumberRange(-180, 180, "Longitude runs from -180 to 180.")],
+        validators=[
+            Optional(),
+            NumberRange(-LONGITUDE_MAX, LONGITUDE_MAX, LONGITUDE_MESSAGE),
+        ],
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -315,7 +320,7 @@ class HomeLocationForm(FlaskForm):
         description="For example 51.5072. Your home location is never shown to anyone.",
         validators=[
             InputRequired("Enter the latitude."),
-            InRange(-90, 90, "Latitude runs from -90 to 90."),
+            InRange(-LATITUDE_MAX, LATITUDE_MAX, LATITUDE_MESSAGE),
         ],
     )
     longitude = DecimalField(
@@ -324,6 +329,6 @@ class HomeLocationForm(FlaskForm):
         description="For example -0.1276.",
         validators=[
             InputRequired("Enter the longitude."),
-            InRange(-180, 180, "Longitude runs from -180 to 180."),
+            InRange(-LONGITUDE_MAX, LONGITUDE_MAX, LONGITUDE_MESSAGE),
         ],
     )

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from townhall.accounts.models import User
-from townhall.consultations.models import Consultation
+from townhall.consultations.models import LATITUDE_MAX, LONGITUDE_MAX, Consultation
 from townhall.database import TimestampMixin, enum_column, utcnow
 from townhall.extensions import db
 
@@ -45,8 +45,10 @@ SEATS_MESSAGE = (
     "and more options than winners."
 )
 # The same ranges as places' coordinates (and home locations): degrees.
-LATITUDE_RANGE = "latitude >= -90 AND latitude <= 90"
-LONGITUDE_RANGE = "longitude >= -180 AND longitude <= 180"
+# The same ranges as a consultation's point (townhall.consultations.models), so one
+# position is valid everywhere or nowhere; the text is what migrations already hold.
+LATITUDE_RANGE = f"latitude >= -{LATITUDE_MAX} AND latitude <= {LATITUDE_MAX}"
+LONGITUDE_RANGE = f"longitude >= -{LONGITUDE_MAX} AND longitude <= {LONGITUDE_MAX}"
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:

@@ -14,7 +14,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from townhall.accounts.models import User
-from townhall.consultations.models import Consultation
+from townhall.consultations.models import LATITUDE_MAX, LONGITUDE_MAX, Consultation
+from townhall.consultations.service import LATITUDE_MESSAGE, LONGITUDE_MESSAGE
 from townhall.database import utcnow
 from townhall.extensions import db
 from townhall.markup import render_markdown
@@ -114,6 +115,14 @@ class ProposalDetails:
     longitude: float | None = None
 
 
+def _check_degrees(latitude: float, longitude: float) -> None:
+    """Raise ProposalInvalid, in the consultation form's words, for a point off the globe."""
+    if not -LATITUDE_MAX <= latitude <= LATITUDE_MAX:
+        raise ProposalInvalid(LATITUDE_MESSAGE)
+    if not -LONGITUDE_MAX <= longitude <= LONGITUDE_MAX:
+        raise ProposalInvalid(LONGITUDE_MESSAGE)
+
+
 def check_position(latitude: Any, longitude: Any) -> tuple[float, float] | None:
     """A proposal's position from what was given: None for neither, else both in range.
 
@@ -132,10 +141,7 @@ def check_position(latitude: Any, longitude: Any) -> tuple[float, float] | None:
         raise ProposalInvalid("Give the latitude and longitude as numbers.") from None
     if not (math.isfinite(lat) and math.isfinite(lon)):
         raise ProposalInvalid("Give the latitude and longitude as numbers.")
-    if not -90 <= lat <= 90:
-        raise ProposalInvalid("Latitude must be between -90 and 90 degrees.")
-    if not -180 <= lon <= 180:
-        raise ProposalInvalid("Longitude must be between -180 and 180 degrees.")
+    _check_degrees(lat, lon)
     return lat, lon
 
 
@@ -350,8 +356,7 @@ def get_home_location(user: User) -> HomeLocation | None:
 
 def set_home_location(user: User, latitude: float, longitude: float) -> HomeLocation:
     """Record where `user` lives; it counts for votes that open from now on."""
-    if not -90 <= latitude <= 90 or not -180 <= longitude <= 180:
-        raise ProposalInvalid("Latitude runs from -90 to 90 and longitude from -180 to 180.")
+    _check_degrees(latitude, longitude)
     home = get_home_location(user)
     if home is None:
         home = HomeLocation(user_id=user.id, latitude=latitude, longitude=longitude)
