@@ -5,11 +5,15 @@ hidden "Error:", and the error summary's link lands on the group's first input."
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import lxml.html
 import pytest
+from playwright.sync_api import expect
 
+from tests.browser.accessibility import assert_accessible
+from tests.conftest import DEFAULT_PASSWORD
 from townhall.accounts.permissions import Role
 from townhall.database import utcnow
 from townhall.dialogue import service as dialogue
@@ -241,3 +245,50 @@ def test_a_sanction_of_no_kind_ties_the_error_to_the_sanction_group(
     url = f"/moderation/people/{person.id}/sanction"
     response = post_form(url, {"clause": "1.1", "reason": "Abuse."}, token_page=url)
     assert_group_error(response, "kind", "Choose warn, mute or suspend.")
+
+
+# --- in a browser: axe on the error pages, and the summary's link reaches the group ----
+
+
+def _sign_in_page(page, live_server, user) -> None:
+    page.goto(live_server + "/sign-in")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+@pytest.mark.browser
+def test_a_group_error_passes_axe_and_its_summary_link_lands_on_the_first_choice(
+    live_server, page, create_user, areas
+):
+    _sign_in_page(page, live_server, create_user(role=Role.ADMIN))
+    page.goto(live_server + "/admin/areas")
+    page.get_by_label("Name", exact=True).fill("Parks")
+    page.get_by_role("button", name="Add area").click()  # no list chosen
+    group = page.get_by_role("group", name="List")
+    expect(group).to_have_attribute("aria-describedby", "kind-error")
+    expect(page.locator("#kind-error")).to_have_text("Error: Choose a list.")
+    assert_accessible(page)
+    page.locator("[data-error-summary]").get_by_role("link", name="Choose a list.").click()
+    expect(page.locator("#kind")).to_be_focused()
+    expect(group.get_by_role("radio").first).to_be_focused()
+
+
+@pytest.mark.browser
+def test_a_vote_with_a_bad_eligibility_passes_axe(live_server, page, voting_consultation):
+    consultation, officer = voting_consultation
+    _sign_in_page(page, live_server, officer)
+    page.goto(f"{live_server}/consultations/{consultation.id}/votes/new")
+    page.get_by_label("Question").fill("Which fruit?")
+    page.get_by_label("Other options (optional)").fill("Apples\nBananas")
+    # No page offers a wrong choice: put one in as a tampered form would.
+    page.locator("input[name=eligibility]").first.evaluate("box => { box.value = 'everyone' }")
+    page.get_by_role("button", name="Set up the vote").click()
+    group = page.get_by_role("group", name="Who may vote")
+    expect(group).to_have_attribute("aria-describedby", "eligibility-hint eligibility-error")
+    expect(page.locator("#eligibility-error")).to_have_text(
+        "Error: Choose who may vote from the list."
+    )
+    expect(page.get_by_label("Question")).to_have_value("Which fruit?")
+    assert_accessible(page)
