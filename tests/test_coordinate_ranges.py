@@ -1,9 +1,8 @@
 """One globe: latitude -90..90 and longitude -180..180 are the consultation's constants
 (townhall.consultations.models), taken by every form, service and API schema that takes a
 point: consultations, proposals (a proposal's pin, a home location) and places (a place, a
-saved area). A point off the globe gets the consultation's words
-(townhall.consultations.service) from the consultation and proposal forms, the proposal
-services and the API schemas. The edges themselves are on the globe everywhere."""
+saved area, a check-in). A point off the globe gets the consultation's words
+(townhall.consultations.service) from each of them. The edges are on the globe."""
 
 from __future__ import annotations
 
@@ -20,6 +19,7 @@ from townhall.consultations.models import LATITUDE_MAX, LONGITUDE_MAX
 from townhall.consultations.service import LATITUDE_MESSAGE, LONGITUDE_MESSAGE
 from townhall.database import utcnow
 from townhall.places import service as places
+from townhall.places.errors import PositionInvalid
 from townhall.proposals import service as proposals
 from townhall.proposals.errors import ProposalInvalid
 
@@ -85,8 +85,8 @@ def _saved_area(lat, lon):
 
 
 FORMS = ["consultation", "proposal", "home location", "place", "saved area"]
-#: The forms that give the consultation's words for a point off the globe.
-SAME_WORDS = ["consultation", "proposal", "home location"]
+#: The forms that give the consultation's words for a point off the globe: all of them.
+SAME_WORDS = FORMS
 
 
 @pytest.fixture
@@ -143,7 +143,9 @@ def test_the_services_refuse_in_the_same_words(app, create_user, lat, lon, messa
         proposals.check_position(lat, lon)
     with pytest.raises(ProposalInvalid) as home:
         proposals.set_home_location(create_user(), lat, lon)
-    assert str(pinned.value) == str(home.value) == message
+    with pytest.raises(PositionInvalid) as position:
+        places.parse_position(lat, lon)
+    assert str(pinned.value) == str(home.value) == str(position.value) == message
 
 
 @pytest.mark.parametrize(("lat", "lon"), [(float(a), float(b)) for a, b in CORNERS])

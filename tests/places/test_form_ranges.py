@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from tests.form_ranges import assert_sent_back
 from townhall.accounts.permissions import Role
+from townhall.consultations.service import LATITUDE_MESSAGE, LONGITUDE_MESSAGE
 from townhall.database import MAX_ID, utcnow
 from townhall.extensions import db
 from townhall.places.models import Place, SavedArea, StaffTask
@@ -65,7 +66,8 @@ def test_a_position_that_is_no_number_gets_one_message(
         field: value,
     }
     response = post_form("/places/new", data, token_page="/places/new")
-    message = "Between -90 and 90." if field == "latitude" else "Between -180 and 180."
+    # The consultation's words for the same mistake (townhall.consultations.service).
+    message = LATITUDE_MESSAGE if field == "latitude" else LONGITUDE_MESSAGE
     html = assert_sent_back(
         response, field, message, kept=(f'value="{value}"', 'value="Northway Library"')
     )

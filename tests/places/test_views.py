@@ -53,7 +53,7 @@ def test_bad_place_details_are_sent_back(client, sign_in, post_form, create_user
         token_page="/places/new",
     )
     assert response.status_code == 400
-    assert "Between -90 and 90" in text_of(response)
+    assert "Latitude runs from -90 to 90." in text_of(response)
 
 
 def test_only_officers_manage_places(client, sign_in, create_user, create_place):
@@ -188,7 +188,7 @@ def test_nearby_over_http_refuses_bad_and_too_frequent_positions(
     token = _token(client, "/places/areas")
     headers = {"X-CSRFToken": token}
     bad = client.post("/places/nearby", json={"latitude": 200, "longitude": 0}, headers=headers)
-    assert bad.status_code == 400 and "between -90 and 90" in bad.get_json()["error"]
+    assert bad.status_code == 400 and "Latitude runs from -90 to 90." in bad.get_json()["error"]
     first = client.post(
         "/places/nearby", json={"latitude": LIBRARY[0], "longitude": LIBRARY[1]}, headers=headers
     )

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from townhall.consultations.models import LATITUDE_MAX, LONGITUDE_MAX
+from townhall.consultations.service import LATITUDE_MESSAGE, LONGITUDE_MESSAGE
 from townhall.form_handling import InRange, an_id, choose_from_list
 from townhall.places.alerts import MAX_RADIUS_M
 from townhall.places.models import (
@@ -31,14 +32,14 @@ from townhall.places.models import (
     PlaceKind,
 )
 
-# A consultation's ranges (townhall.consultations.models).
+# A consultation's ranges and words: the same mistake reads the same on every form.
 LATITUDE = [
     InputRequired("Give a latitude."),
-    InRange(-LATITUDE_MAX, LATITUDE_MAX, f"Between -{LATITUDE_MAX} and {LATITUDE_MAX}."),
+    InRange(-LATITUDE_MAX, LATITUDE_MAX, LATITUDE_MESSAGE),
 ]
 LONGITUDE = [
     InputRequired("Give a longitude."),
-    InRange(-LONGITUDE_MAX, LONGITUDE_MAX, f"Between -{LONGITUDE_MAX} and {LONGITUDE_MAX}."),
+    InRange(-LONGITUDE_MAX, LONGITUDE_MAX, LONGITUDE_MESSAGE),
 ]
 
 

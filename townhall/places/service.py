@@ -31,7 +31,11 @@ from townhall.consultations.models import (
     Follow,
     Status,
 )
-from townhall.consultations.service import readable_statement
+from townhall.consultations.service import (
+    LATITUDE_MESSAGE,
+    LONGITUDE_MESSAGE,
+    readable_statement,
+)
 from townhall.database import utcnow
 from townhall.extensions import db
 from townhall.links import link_to
@@ -120,13 +124,9 @@ def parse_position(latitude: Any, longitude: Any) -> tuple[float, float]:
     if not (math.isfinite(lat) and math.isfinite(lon)):
         raise PositionInvalid("A position needs a latitude and a longitude as numbers.")
     if not -LATITUDE_MAX <= lat <= LATITUDE_MAX:
-        raise PositionInvalid(
-            f"Latitude must be between -{LATITUDE_MAX} and {LATITUDE_MAX} degrees."
-        )
+        raise PositionInvalid(LATITUDE_MESSAGE)
     if not -LONGITUDE_MAX <= lon <= LONGITUDE_MAX:
-        raise PositionInvalid(
-            f"Longitude must be between -{LONGITUDE_MAX} and {LONGITUDE_MAX} degrees."
-        )
+        raise PositionInvalid(LONGITUDE_MESSAGE)
     return lat, lon
 
 
