@@ -292,3 +292,18 @@ def test_a_vote_with_a_bad_eligibility_passes_axe(live_server, page, voting_cons
     )
     expect(page.get_by_label("Question")).to_have_value("Which fruit?")
     assert_accessible(page)
+
+
+# --- API tokens -----------------------------------------------------------------------
+
+
+def test_a_token_with_scopes_off_the_list_ties_the_error_to_the_scopes(
+    client, sign_in, post_form, create_user
+):
+    sign_in(create_user())
+    response = post_form(
+        "/account/api-tokens",
+        {"name": "Ward map", "scopes": ["read", "everything"]},
+        token_page="/account/api-tokens",
+    )
+    assert_group_error(response, "scopes", "Choose scopes from the list.")

@@ -29,7 +29,13 @@ from townhall.api.export import CSV_COLUMNS
 from townhall.api.models import EVENTS, TOKEN_NAME_MAX
 from townhall.api.problems import TITLES
 from townhall.extensions import db
-from townhall.form_handling import accept, add_form_error, keeps_input, refused_status
+from townhall.form_handling import (
+    accept,
+    add_form_error,
+    choose_from_list,
+    keeps_input,
+    refused_status,
+)
 
 bp = Blueprint("api_pages", __name__)
 
@@ -45,6 +51,7 @@ class TokenForm(FlaskForm):
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
         validators=[DataRequired("Choose at least one scope.")],
+        **choose_from_list("Choose scopes from the list."),
     )
 
 
