@@ -148,7 +148,15 @@
   // --- swapping page parts ----------------------------------------------------
 
   const partsToRefresh = new Set();
+  // Parts whose fresh copy is being fetched now; refreshes run one after another, so
+  // an older copy never lands after a newer one.
+  const partsRefreshing = new Set();
+  let refreshQueue = Promise.resolve();
   let refreshTimer = null;
+
+  function refreshComing(part) {
+    return partsToRefresh.has(part) || partsRefreshing.has(part);
+  }
 
   function scheduleRefresh(parts) {
     for (const part of [].concat(parts)) {
@@ -157,7 +165,9 @@
       }
     }
     window.clearTimeout(refreshTimer);
-    refreshTimer = window.setTimeout(refreshParts, 150);
+    refreshTimer = window.setTimeout(() => {
+      refreshQueue = refreshQueue.then(refreshParts).catch(() => {});
+    }, 150);
   }
 
   async function refreshParts() {
@@ -166,6 +176,15 @@
     if (!parts.length) {
       return;
     }
+    parts.forEach((part) => partsRefreshing.add(part));
+    try {
+      await swapParts(parts);
+    } finally {
+      parts.forEach((part) => partsRefreshing.delete(part));
+    }
+  }
+
+  async function swapParts(parts) {
     const fresh = await fetchPage(window.location.href);
     if (!fresh) {
       return;
@@ -297,7 +316,17 @@
     );
   }
 
-  async function insertComment(data) {
+  // Comments on their way into the page (fetched, not yet in): id -> the insertion.
+  const inserting = new Map();
+
+  function insertComment(data) {
+    const insertion = insertFetchedComment(data);
+    inserting.set(data.comment_id, insertion);
+    insertion.finally(() => inserting.delete(data.comment_id)).catch(() => {});
+    return insertion;
+  }
+
+  async function insertFetchedComment(data) {
     if (document.getElementById(`comment-${data.comment_id}`)) {
       return null;
     }
@@ -396,7 +425,25 @@
       return;
     }
     if (data.parent_id && !commentItem(data.parent_id)) {
-      return; // its thread is not on this page
+      // Events come faster than pages are fetched: the parent may be on its way in,
+      // held back for the reader to show, or in a refresh of the discussion.
+      if (inserting.has(data.parent_id)) {
+        await inserting.get(data.parent_id).catch(() => null);
+      }
+      if (waiting.some((held) => held.comment_id === data.parent_id)) {
+        waiting.push(data);
+        showWaiting();
+        return;
+      }
+      if (!commentItem(data.parent_id)) {
+        if (refreshComing("status")) {
+          scheduleRefresh(["status"]); // fetched after the one under way, so it holds this
+        }
+        return; // otherwise its thread is not on this page
+      }
+    }
+    if (document.getElementById(`comment-${data.comment_id}`)) {
+      return;
     }
     if (!data.parent_id && !newThreadBelongsHere(section)) {
       return;

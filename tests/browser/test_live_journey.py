@@ -133,3 +133,70 @@ def test_without_javascript_the_page_shows_its_state_at_load(
         assert "Discussion" in page.get_by_role("main").inner_text()
     finally:
         context.close()
+
+
+def test_replies_that_come_while_their_thread_is_on_its_way_all_appear(
+    browser, live_server, create_consultation, create_user
+):
+    """A new thread and its replies arrive faster than the page can fetch the thread:
+    each reply waits for its thread to be in the page, and none is lost."""
+    consultation = create_consultation(title="Bus station toilets")
+    neighbour = create_user(display_name="Ned Neighbour")
+    service.post_comment(consultation, neighbour, "An earlier thread.")
+    db.session.commit()
+    reader = create_user(display_name="Rita Reader")
+    writer = create_user(display_name="Wendy Writer")
+    context, page = open_as(
+        browser,
+        live_server,
+        reader,
+        f"/consultations/{consultation.id}",
+        viewport={"width": 1280, "height": 3000},
+    )
+    try:
+        wait_until_joined(page)
+        # Count the comment events the page has taken in, on an attribute the test can
+        # wait for (evaluated once here, through DevTools, which the CSP allows).
+        page.evaluate(
+            """() => {
+                let seen = 0;
+                document.addEventListener("townhall:live", (event) => {
+                    if (event.detail.name === "comment_posted") {
+                        document.documentElement.dataset.commentEvents = String(++seen);
+                    }
+                });
+            }"""
+        )
+        # The thread's own page is fetched at once, but handed to the page only after
+        # its replies' events have come: as on a slow connection.
+        held = []
+        one_comment = re.compile(r"/consultations/\d+/comments/\d+$")
+
+        def hold_the_first(route) -> None:
+            if held:
+                route.continue_()
+            else:
+                held.append((route, route.fetch()))
+
+        page.route(one_comment, hold_the_first)
+        root = service.post_comment(consultation, writer, "The toilets close at six.")
+        db.session.commit()
+        for _ in range(300):  # until the thread's fetch is held (at most 15 s)
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert held, "the page never fetched the new thread"
+        for n in range(3):
+            service.post_comment(consultation, writer, f"Reply number {n}.", parent=root)
+            db.session.commit()
+        page.wait_for_selector("html[data-comment-events='4']", state="attached")
+
+        route, response = held[0]
+        route.fulfill(response=response)
+        thread = page.locator("article.comment").filter(has_text="The toilets close at six.")
+        expect(thread).to_be_visible()
+        for n in range(3):
+            expect(page.get_by_text(f"Reply number {n}.")).to_be_visible()
+        assert page.evaluate("window.notReloaded") is True
+    finally:
+        context.close()
