@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from tests.browser.accessibility import assert_accessible
 from tests.conftest import DEFAULT_PASSWORD
+from tests.proposals.vote_forms import vote_form
 from townhall.accounts.permissions import Role
 from townhall.database import utcnow
 from townhall.dialogue import service as dialogue
@@ -130,21 +131,6 @@ def voting_consultation(create_consultation, create_user):
     officer = create_user(role=Role.OFFICER, display_name="Ola Officer")
     consultation = create_consultation(author=officer, uses_proposals=True, uses_voting=True)
     return consultation, officer
-
-
-def vote_form(**overrides):
-    now = utcnow()
-    data = {
-        "title": "Which fruit?",
-        "method": "irv",
-        "seats": "1",
-        "stated_options": "Apples\nBananas\nCherries",
-        "opens_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-        "closes_at": (now + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
-        "eligibility": "verified",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 @pytest.mark.parametrize(

@@ -15,15 +15,19 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from tests.security.plain_http import post_at_once
-from tests.security.test_races import assert_clear_answers, flag_freely, fresh, signed_in
+from tests.security.test_races import (
+    assert_clear_answers,
+    assert_hidden_once_at_threshold,
+    flag_freely,
+    fresh,
+    signed_in,
+)
 from townhall.dialogue.models import Comment
 from townhall.extensions import db
 from townhall.moderation.models import (
     CaseState,
     Flag,
     ModerationCase,
-    ModerationDecision,
-    Verdict,
 )
 from townhall.moderation.service import current_standards
 
@@ -102,12 +106,4 @@ def test_first_flags_from_many_people_at_once_open_one_case_and_all_count(
     assert [r.status for r in replies].count(303) == threshold
     fresh()
     [case] = _cases(legacy_comment)
-    flags = db.session.scalar(select(func.count()).select_from(Flag).where(Flag.case_id == case.id))
-    assert flags == case.flag_count == threshold
-    assert case.state is CaseState.FLAGGED
-    hidden = db.session.scalars(
-        select(ModerationDecision).where(
-            ModerationDecision.case_id == case.id, ModerationDecision.verdict == Verdict.FLAGGED
-        )
-    ).all()
-    assert len(hidden) == 1
+    assert_hidden_once_at_threshold(case, threshold)

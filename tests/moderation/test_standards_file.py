@@ -236,3 +236,10 @@ def test_kinds_are_checked_against_the_settings() -> None:
         'action = "redact"', 'action = "redact"\nkinds = ["petition"]'
     )
     assert parse_standards(text).clause("3.2").kinds == frozenset({"petition"})
+
+
+def test_find_gives_a_clause_or_none_for_one_since_gone() -> None:
+    standards = load_default_standards()
+    first = standards.clauses[0]
+    assert standards.find(first.number) is first
+    assert standards.find("99.9") is None

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.proposals.conftest import option_ids
+from tests.proposals.vote_forms import vote_form
 from townhall.database import utcnow
 from townhall.extensions import db
 from townhall.proposals import service, votes
@@ -119,21 +120,6 @@ def test_threshold_is_for_officers(client, sign_in, post_form, consultation, cit
 
 
 # --- setting up and closing votes --------------------------------------------------
-
-
-def vote_form(**overrides):
-    now = utcnow()
-    data = {
-        "title": "Which fruit?",
-        "method": "irv",
-        "seats": "1",
-        "stated_options": "Apples\nBananas\nCherries",
-        "opens_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-        "closes_at": (now + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
-        "eligibility": "verified",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_officer_sets_up_a_vote(client, sign_in, post_form, consultation, officer, citizens):

@@ -284,6 +284,19 @@ def test_flags_at_once_from_one_person_count_once(
     assert case.state is CaseState.REVIEW
 
 
+def assert_hidden_once_at_threshold(case: ModerationCase, threshold: int) -> None:
+    """The post took exactly `threshold` flags, and was hidden by one decision."""
+    flags = db.session.scalar(select(func.count()).select_from(Flag).where(Flag.case_id == case.id))
+    assert flags == case.flag_count == threshold
+    assert case.state is CaseState.FLAGGED
+    hidden = db.session.scalars(
+        select(ModerationDecision).where(
+            ModerationDecision.case_id == case.id, ModerationDecision.verdict == Verdict.FLAGGED
+        )
+    ).all()
+    assert len(hidden) == 1
+
+
 def test_flags_at_once_from_many_people_trip_the_threshold_once(
     app, live_server, signed_in, create_user, comment, flag_freely
 ):
@@ -309,15 +322,7 @@ def test_flags_at_once_from_many_people_trip_the_threshold_once(
     assert [r.status for r in replies].count(303) == threshold
     fresh()
     case = _case(comment)
-    flags = db.session.scalar(select(func.count()).select_from(Flag).where(Flag.case_id == case.id))
-    assert flags == case.flag_count == threshold
-    assert case.state is CaseState.FLAGGED
-    hidden = db.session.scalars(
-        select(ModerationDecision).where(
-            ModerationDecision.case_id == case.id, ModerationDecision.verdict == Verdict.FLAGGED
-        )
-    ).all()
-    assert len(hidden) == 1
+    assert_hidden_once_at_threshold(case, threshold)
     entries = [
         e
         for e in db.session.scalars(

@@ -171,6 +171,10 @@ class AppealRefused(ModerationError):
     status = 409
 
 
+# How a decision shows a clause the standards no longer have.
+GONE_CLAUSE = "(no longer in the standards)"
+
+
 # --- writing once ---------------------------------------------------------------
 
 
@@ -435,10 +439,9 @@ def _clauses_for_email(numbers: Iterable[str], *, explain: bool = False) -> list
     standards = current_standards()
     cited = []
     for number in dict.fromkeys(numbers):
-        try:
-            clause = standards.clause(number)
-        except KeyError:
-            cited.append({"number": number, "title": "(no longer in the standards)"})
+        clause = standards.find(number)
+        if clause is None:
+            cited.append({"number": number, "title": GONE_CLAUSE})
         else:
             explanation = clause.explanation if explain else ""
             cited.append(
@@ -460,10 +463,8 @@ def _may_appeal(case: ModerationCase) -> bool:
 def _clause_words(numbers: Iterable[str], standards: Standards) -> str:
     parts = []
     for number in numbers:
-        try:
-            parts.append(f"clause {number} ({standards.clause(number).title})")
-        except KeyError:
-            parts.append(f"clause {number}")
+        clause = standards.find(number)
+        parts.append(f"clause {number} ({clause.title})" if clause else f"clause {number}")
     return "; ".join(parts)
 
 
@@ -1531,10 +1532,8 @@ def figures(consultation_id: int | None = None, *, everywhere: bool = True) -> F
     appeal_counts = {state: count for state, count in appeal_rows}
 
     def title(number: str) -> str:
-        try:
-            return standards.clause(number).title
-        except KeyError:
-            return "(no longer in the standards)"
+        clause = standards.find(number)
+        return clause.title if clause else GONE_CLAUSE
 
     return Figures(
         posts=len(cases),

@@ -117,6 +117,14 @@ class Standards:
                 return clause
         raise KeyError(number)
 
+    def find(self, number: str) -> Clause | None:
+        """The clause with this number, or None: decisions made under an earlier edition
+        of the standards may cite a clause that has since gone."""
+        try:
+            return self.clause(number)
+        except KeyError:
+            return None
+
     def clauses_for(self, kind: str, role: str) -> tuple[Clause, ...]:
         """Return the clauses a post of this kind by this role is held to (cached)."""
         key = (kind, role)
