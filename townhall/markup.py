@@ -4,12 +4,18 @@ Markdown is rendered by markdown-it-py with raw HTML disabled, then cleaned by b
 against the allow-list below, and every link gets rel="nofollow ugc noopener". Callers
 keep the raw text and store the cleaned HTML beside it; swapping the sanitiser means
 changing this module alone.
+
+Neither renderer may be shared between threads: bleach's Cleaner keeps the document
+it is cleaning in its tokenizer and serializer, and linkify-it keeps the last text it
+scanned, so a shared one splices one post's words into another's (held text and
+unredacted personal details included) or raises. The server is threaded, so each
+thread builds its own, once.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from functools import cache
 
 from bleach.html5lib_shim import Filter
 from bleach.sanitizer import Cleaner
@@ -27,8 +33,26 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
 
 
-@cache
+_per_thread = threading.local()
+
+
 def _markdown() -> MarkdownIt:
+    """This thread's Markdown renderer."""
+    md = getattr(_per_thread, "markdown", None)
+    if md is None:
+        md = _per_thread.markdown = _new_markdown()
+    return md
+
+
+def _cleaner() -> Cleaner:
+    """This thread's HTML cleaner."""
+    cleaner = getattr(_per_thread, "cleaner", None)
+    if cleaner is None:
+        cleaner = _per_thread.cleaner = _new_cleaner()
+    return cleaner
+
+
+def _new_markdown() -> MarkdownIt:
     # "js-default" is CommonMark with raw HTML off and unsafe link schemes refused.
     md = MarkdownIt("js-default", {"linkify": True, "typographer": False})
     md.enable(["linkify", "strikethrough"])
@@ -57,8 +81,7 @@ class UserLinkFilter(Filter):
             yield token
 
 
-@cache
-def _cleaner() -> Cleaner:
+def _new_cleaner() -> Cleaner:
     return Cleaner(
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,

@@ -15,8 +15,10 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import free_port
-from tests.security.plain_http import ServerGone, WebSession
+from flask import Flask
+
+from tests.conftest import DEFAULT_PASSWORD, free_port
+from tests.security.plain_http import CSRF_INPUT, Credentials, ServerGone, WebSession
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -64,11 +66,12 @@ def flask(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Com
 
 
 class Server:
-    """`gunicorn -w 1 --threads 8 wsgi:app` on a free port."""
+    """`gunicorn -w 1 --threads N wsgi:app` on a free port (8 threads unless told)."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, threads: int = 8) -> None:
         self.env = env
         self.log = log
+        self.threads = threads
         self.port = 0
         self.process: subprocess.Popen | None = None
 
@@ -91,7 +94,7 @@ class Server:
                     "-w",
                     "1",
                     "--threads",
-                    "8",
+                    str(self.threads),
                     "--graceful-timeout",
                     "5",
                     "-b",
@@ -166,3 +169,25 @@ def _wait_gone(pid: int) -> None:
             return  # a zombie: dead, waiting to be reaped by init
         time.sleep(0.05)
     raise AssertionError(f"process {pid} did not die")
+
+
+def signed_in(app: Flask, email: str, password: str = DEFAULT_PASSWORD) -> Credentials:
+    """Sign `email` in through the sign-in form of `app`, and return the session's cookie
+    and a CSRF token.
+
+    `app` must share the server's database and SECRET_KEY, so the cookie is as good on
+    the real server; signing in here keeps the suite's light password hashing (the
+    server would rehash each password at full cost).
+    """
+    client = app.test_client()
+    token = CSRF_INPUT.search(client.get("/sign-in").get_data(as_text=True))
+    assert token, "no CSRF token on /sign-in"
+    answer = client.post(
+        "/sign-in", data={"email": email, "password": password, "csrf_token": token[1]}
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    token = CSRF_INPUT.search(client.get("/").get_data(as_text=True))
+    assert token, "no CSRF token on / once signed in"
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    return Credentials(f"{cookie.key}={cookie.value}", token[1])

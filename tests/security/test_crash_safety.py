@@ -23,21 +23,18 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
 from tests.conftest import DEFAULT_PASSWORD, settings_for_tests
-from tests.security.crash_server import Server, environment, flask
-from tests.security.plain_http import CSRF_INPUT, Credentials, Reply, ServerGone, WebSession
+from tests.security.crash_server import Server, environment, flask, signed_in
+from tests.security.plain_http import Credentials, Reply, ServerGone, WebSession
 from townhall import create_app
 from townhall.accounts.permissions import Role
 from townhall.database import utcnow
@@ -52,26 +49,6 @@ COMMENT_FIELD = "comment-body"
 
 
 # --- the database and the world on it ----------------------------------------------
-
-
-@pytest.fixture
-def crash_database(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """A database for this test alone: a file on SQLite, a new database on PostgreSQL."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
-        yield f"sqlite:///{tmp_path / 'crash.db'}"
-        return
-    name = f"{url.database}_crash"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @dataclass
@@ -133,20 +110,8 @@ def build_world(app: Flask) -> World:
         world = World(consultation.id, vote.id, [o.id for o in vote.options])
         ids = [p.id for p in people]
         db.session.remove()
-    # Signed in through the sign-in form of an app on the same database with the same
-    # key: the cookies are as good on the real server, and the suite's light password
-    # hashing keeps this quick (the server would rehash each at full cost).
     for person_id, n in zip(ids, range(PEOPLE), strict=True):
-        client = app.test_client()
-        token = CSRF_INPUT.search(client.get("/sign-in").get_data(as_text=True))
-        email = f"person{n}@crash.example"
-        answer = client.post(
-            "/sign-in", data={"email": email, "password": DEFAULT_PASSWORD, "csrf_token": token[1]}
-        )
-        assert answer.status_code == 302, answer.get_data(as_text=True)
-        token = CSRF_INPUT.search(client.get("/").get_data(as_text=True))
-        cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-        world.people[person_id] = Credentials(f"{cookie.key}={cookie.value}", token[1])
+        world.people[person_id] = signed_in(app, f"person{n}@crash.example")
     return world
 
 
@@ -246,12 +211,12 @@ def wait_for(condition: Any, limit_s: float, what: str) -> None:
 
 
 def test_acknowledged_votes_and_comments_survive_a_sigkill(
-    database_url: str, crash_database: str, tmp_path: Path
+    database_url: str, server_database: str, tmp_path: Path
 ):
     secret = "crash-" + uuid.uuid4().hex
-    env = environment(crash_database, secret, tmp_path)
+    env = environment(server_database, secret, tmp_path)
     flask(env, "townhall", "prepare", "--no-demo")
-    settings = settings_for_tests(crash_database, None, tmp_path / "outbox")
+    settings = settings_for_tests(server_database, None, tmp_path / "outbox")
     settings.update(SECRET_KEY=secret, RATELIMIT_SIGN_IN="100000 per minute")
     app = create_app(settings)
     server = Server(env, tmp_path / "gunicorn.log")
