@@ -142,6 +142,13 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
             "TOWNHALL_RATELIMIT_PASSWORD_RESET", "5 per 15 minutes"
         ),
         "RATELIMIT_FLAG": os.environ.get("TOWNHALL_RATELIMIT_FLAG", "20 per hour"),
+        # Sign-ups from one address (a library's computers share one, so not too few),
+        # and emails a stranger can make us send to one address: the sign-up form's
+        # "you already have an account", a password-reset link, a new confirmation link.
+        "RATELIMIT_SIGN_UP": os.environ.get("TOWNHALL_RATELIMIT_SIGN_UP", "10 per hour"),
+        "RATELIMIT_EMAILS_TO_ONE_ADDRESS": os.environ.get(
+            "TOWNHALL_RATELIMIT_EMAILS_TO_ONE_ADDRESS", "3 per hour"
+        ),
         # Receipt codes are long and random; the limit stops anyone trawling for them.
         "RATELIMIT_RECEIPT_CHECK": os.environ.get(
             "TOWNHALL_RATELIMIT_RECEIPT_CHECK", "30 per 10 minutes"

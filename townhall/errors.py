@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, abort, current_app, render_template, request
+from flask import Flask, Response, abort, current_app, g, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
@@ -48,13 +50,16 @@ MAX_QUERY_STRING_BYTES = 4096
 CSRF_MESSAGE = (
     "This form had expired or did not come from this site. Check your answers and send it again."
 )
-RATE_MESSAGE = "Too many attempts from here. Wait a minute, then try again."
+RATE_MESSAGE = "Too many attempts from here."
 BUSY_MESSAGE = (
     "We could not save that just now: the site is busy. Nothing was saved; "
     "check your answers below and send them again in a moment."
 )
 # Seconds a client is asked to wait before sending again after a 503.
 BUSY_RETRY_AFTER = 5
+# Seconds to wait after a 429 whose limit does not say when it resets (the
+# one-a-minute limits of places, say).
+RATE_RETRY_AFTER = 60
 TOO_BIG_MESSAGE = (
     "A number or a piece of text you sent is larger than we can keep. "
     "Check what you entered and try again."
@@ -101,6 +106,25 @@ def render_errors_under(app: Flask, prefix: str, renderer: Callable[[HTTPExcepti
     app.extensions.setdefault(ERROR_RENDERERS, {})[prefix] = renderer
 
 
+def _seconds_until_limit_resets() -> int:
+    """How long until the rate limit that refused this request lets it through again."""
+    from townhall.extensions import limiter
+
+    try:
+        limit = limiter.current_limit
+    except Exception:  # the limiter's storage is down: fall back to the stated wait
+        limit = None
+    if limit is None:
+        return RATE_RETRY_AFTER
+    return max(1, math.ceil(limit.reset_at - time.time()))
+
+
+def _wait_in_words(seconds: int) -> str:
+    """ "Wait 1 minute, then try again." (rounded up to whole minutes)."""
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"Wait {minutes} minute{'' if minutes == 1 else 's'}, then try again."
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers on `app`, and the refusal of over-long query strings and of
     JSON sent to a page's form."""
@@ -112,14 +136,26 @@ def register_error_handlers(app: Flask) -> None:
         if json_sent_to_a_form():
             abort(415)
 
+    @app.after_request
+    def say_when_to_try_again(response: Response) -> Response:
+        if response.status_code == 429 and "Retry-After" not in response.headers:
+            seconds = g.get("retry_after") or _seconds_until_limit_resets()
+            response.headers["Retry-After"] = str(seconds)
+        return response
+
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
         return _replay_into_form(CSRF_MESSAGE, 400) or render_error(400, CSRF_MESSAGE)
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(error: RateLimitExceeded):
-        response = _replay_into_form(RATE_MESSAGE, 429) or render_error(429)
-        return response
+        # A limit given its own words (limit_form_posts' `message`) says them; every
+        # refusal says how long to wait.
+        said = error.description if error.limit.error_message else RATE_MESSAGE
+        # Read now: the form's replay below starts the limiter's record afresh.
+        g.retry_after = _seconds_until_limit_resets()
+        message = f"{said} {_wait_in_words(g.retry_after)}"
+        return _replay_into_form(message, 429) or render_error(429, message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -95,15 +95,32 @@ def add_form_error(form: FlaskForm, message: str) -> None:
     form.form_errors.append(message)
 
 
-def limit_form_posts(limit: Callable[[], str], scope: str) -> Callable[[F], F]:
-    """Rate-limit a form's POSTs; a refused request replayed into the form is not counted."""
+def limit_form_posts(
+    limit: Callable[[], str],
+    scope: str,
+    *,
+    key: Callable[[], str] | None = None,
+    message: str | None = None,
+    only_done: bool = False,
+) -> Callable[[F], F]:
+    """Rate-limit a form's POSTs; a refused request replayed into the form is not counted.
+
+    Counted per address unless `key` says what else to count by (the email address a
+    form would write to, say); `message` is what the person is told when refused, in
+    place of "Too many attempts from here." (the wait is added to either). With
+    `only_done`, only posts that did what they asked count (answered below 400), so a
+    person putting a form right is never locked out by their own mistakes.
+    """
     from townhall.extensions import limiter
 
     return limiter.limit(
         limit,
         methods=["POST"],
         scope=scope,
+        key_func=key,
+        error_message=message,
         exempt_when=lambda: g.get("form_refusal") is not None,
+        deduct_when=(lambda response: response.status_code < 400) if only_done else None,
     )
 
 

@@ -3,6 +3,9 @@ one's own account, and the admin's list of people and their roles."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from flask import (
     Blueprint,
     abort,
@@ -43,6 +46,7 @@ from townhall.links import on_site_path
 from townhall.mail import send_mail
 
 bp = Blueprint("accounts", __name__)
+F = TypeVar("F", bound=Callable[..., Any])
 
 USERS_PER_PAGE = 50
 
@@ -65,7 +69,34 @@ def _start_session(user: User, remember: bool) -> None:
     session.permanent = True
 
 
+def _email_typed() -> str:
+    """The email address the posted form would write to: a limit's key, so no one can
+    make us send one address mail after mail, from however many addresses of theirs."""
+    return "to:" + service.normalise_email(request.form.get("email", ""))[:320]
+
+
+def _signed_in_account() -> str:
+    """The signed-in person's account: the key of a limit on mail to their address."""
+    return f"account:{current_user.get_id()}"
+
+
+EMAILS_TO_ONE_ADDRESS = "Too many emails have been asked for this address."
+
+
+def _limit_emails_to(key: Callable[[], str]) -> Callable[[F], F]:
+    """Limit how much mail a form can make us send to one email address."""
+    return limit_form_posts(
+        lambda: current_app.config["RATELIMIT_EMAILS_TO_ONE_ADDRESS"],
+        scope="emails-to-one-address",
+        key=key,
+        message=EMAILS_TO_ONE_ADDRESS,
+        only_done=True,
+    )
+
+
 @bp.route("/sign-up", methods=["GET", "POST"])
+@limit_form_posts(lambda: current_app.config["RATELIMIT_SIGN_UP"], scope="sign-up", only_done=True)
+@_limit_emails_to(_email_typed)
 @keeps_input
 def sign_up():
     """Create an account and send the email confirmation link."""
@@ -201,6 +232,7 @@ def verify_email(token: str):
 
 @bp.route("/verify/resend", methods=["POST"])
 @login_required
+@_limit_emails_to(_signed_in_account)
 def resend_verification():
     """Send the confirmation link again."""
     form = ConfirmForm()
@@ -216,6 +248,7 @@ def resend_verification():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limit_form_posts(lambda: current_app.config["RATELIMIT_PASSWORD_RESET"], scope="reset")
+@_limit_emails_to(_email_typed)
 @keeps_input
 def forgot_password():
     """Ask for a password-reset link by email."""
