@@ -8,7 +8,8 @@ from datetime import timedelta
 from functools import cached_property, lru_cache
 from typing import ClassVar, Protocol
 
-from townhall.moderation.standards.checks.obfuscation import fold, skeleton
+from townhall.moderation.standards.checks.look_alikes import fold, unconfuse
+from townhall.moderation.standards.checks.obfuscation import MASK, Lettering, skeleton
 from townhall.moderation.standards.checks.urls import find_links
 from townhall.moderation.standards.model import Post, Span
 
@@ -36,19 +37,42 @@ class Subject:
         self.text = post.text
 
     @cached_property
+    def plain(self) -> str:
+        """The text with look-alike letters and digits made ASCII, case kept (same length).
+
+        Checks that read numbers and codes read this, so that a phone number in
+        full-width digits or an NI number typed with Cyrillic letters is seen
+        for what it is.
+        """
+        return unconfuse(self.text)
+
+    @cached_property
     def folded(self) -> str:
         """The text in lower case with accented and look-alike letters made plain (same length)."""
         return fold(self.text)
 
     @cached_property
     def digits(self) -> int:
-        """How many ASCII digits the text holds: checks for numbers skip a text with too few."""
-        return sum(map(self.text.count, "0123456789"))
+        """How many digits the text holds: checks for numbers skip a text with too few."""
+        return sum(map(self.plain.count, "0123456789"))
+
+    @cached_property
+    def has_mask(self) -> bool:
+        """Whether the text has a star, which may stand for any vowel."""
+        return MASK in self.text
 
     @cached_property
     def skeleton(self) -> str:
-        """The text reduced for the blocked-term filter (see obfuscation.skeleton)."""
-        return skeleton(self.folded)
+        """The text reduced for the blocked-terms filter (see obfuscation.skeleton).
+
+        Coarse when the text has a star, which may stand for any vowel.
+        """
+        return skeleton(self.folded, coarse=self.has_mask)
+
+    @cached_property
+    def lettering(self) -> Lettering:
+        """The folded text as the blocked-terms expressions read it (see obfuscation.Lettering)."""
+        return Lettering(self.folded)
 
     @cached_property
     def links(self) -> list[tuple[Span, str]]:

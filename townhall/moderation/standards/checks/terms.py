@@ -7,79 +7,77 @@ from datetime import timedelta
 from typing import ClassVar
 
 from townhall.moderation.standards.checks.finding import Finding, Subject, as_span
-from townhall.moderation.standards.checks.obfuscation import (
-    may_hide_terms,
-    term_key,
-    term_pattern,
-)
+from townhall.moderation.standards.checks.obfuscation import TermMatcher
 from townhall.moderation.standards.checks.options import OptionError, Options
 from townhall.moderation.standards.model import Settings, Span
 
-
-class BlockedTerm:
-    """One term of a list: its skeleton for the filter, and its expression when first needed.
-
-    A disguise-aware expression takes milliseconds to compile and most terms
-    never appear, so each is compiled on the first post whose skeleton holds
-    the term rather than at start-up (some 0.4 s for the default lists). The
-    term itself is checked when the standards load; its expression is built
-    from escaped characters and cannot fail to compile.
-    """
-
-    __slots__ = ("_pattern", "key", "term")
-
-    def __init__(self, term: str) -> None:
-        self.term = term
-        self.key = term_key(term)
-        self._pattern: re.Pattern[str] | None = None
-
-    @property
-    def pattern(self) -> re.Pattern[str]:
-        """The compiled expression (see obfuscation.term_pattern)."""
-        if self._pattern is None:
-            self._pattern = re.compile(term_pattern(self.term))
-        return self._pattern
+#: Ordinary words that a term with an ending spells, for the default lists and
+#: the terms councils commonly add (found by running them over a dictionary of
+#: British English): "prating" is not "prat", nor "titter" "tit".
+ORDINARY_WORDS: frozenset[str] = frozenset(
+    [
+        "prated",
+        "prates",
+        "prating",
+        "titter",
+        "titters",
+        "tittered",
+        "tittering",
+        "cocked",
+        "cocker",
+        "cockers",
+        "cocking",
+        "cocky",
+        "dicker",
+        "dickers",
+        "dicky",
+        "sexes",
+        "hoed",
+        "hoes",
+        "hoer",
+        "tarter",
+        "crapes",
+        "bummer",
+        "bummers",
+    ]
+)
 
 
 class BlockedTerms:
-    """Finds any of a clause's terms as a whole word, in any case or disguise."""
+    """Finds any of a clause's terms as a whole word, in any case, disguise or ending.
+
+    `allowed_words` names ordinary words that a term with an ending spells
+    and that are not meant ("titter" for "tit"); a few are built in.
+    """
 
     name: ClassVar[str] = "blocked_terms"
     finds_text: ClassVar[bool] = True
     window: timedelta | None = None
 
-    def __init__(self, terms: tuple[str, ...]) -> None:
-        self._terms: list[BlockedTerm] = []
-        for term in dict.fromkeys(terms):  # drop repeats, keep the file's order
-            try:
-                self._terms.append(BlockedTerm(term))
-            except ValueError as error:
-                raise OptionError(f"{self.name}: {error}") from None
+    def __init__(self, terms: tuple[str, ...], allowed_words: tuple[str, ...] = ()) -> None:
+        ordinary = ORDINARY_WORDS | {word.casefold() for word in allowed_words}
+        try:
+            self._matcher = TermMatcher(terms, frozenset(ordinary))
+        except ValueError as error:
+            raise OptionError(f"{self.name}: {error}") from None
+        self._order = {term: index for index, term in enumerate(self._matcher.terms)}
 
     @classmethod
     def from_options(cls, options: Options, settings: Settings) -> BlockedTerms:
-        """Build from `terms = [...]`."""
-        return cls(options.strings("terms", required=True))
+        """Build from `terms = [...]` and, optionally, `allowed_words = [...]`."""
+        return cls(options.strings("terms", required=True), options.strings("allowed_words"))
 
     def find(self, subject: Subject) -> Finding | None:
         """Return every blocked term in the post and where it is."""
+        if not self._matcher.may_find(subject.skeleton, coarse=subject.has_mask):
+            return None
         text = subject.text
-        unfiltered = may_hide_terms(text)
-        skeleton = "" if unfiltered else subject.skeleton
-        reasons: list[str] = []
-        spans: list[Span] = []
-        for term in self._terms:
-            if not unfiltered and term.key not in skeleton:
-                continue
-            # Matched in the folded text, which has the same offsets as the original.
-            matches = [
-                Span(m.start(), m.end(), text[m.start() : m.end()])
-                for m in term.pattern.finditer(subject.folded)
-            ]
-            if matches:
-                reasons.append(f'blocked term "{term.term}"')
-                spans.extend(matches)
-        return Finding(tuple(reasons), tuple(spans)) if reasons else None
+        found = list(self._matcher.find(subject.lettering, text))
+        if not found:
+            return None
+        terms = sorted({match.term for match in found}, key=self._order.__getitem__)
+        spans = tuple(Span(m.start, m.end, text[m.start : m.end]) for m in found)
+        return Finding(tuple(f'blocked term "{term}"' for term in terms), spans)
 
 
 class Patterns:
