@@ -424,9 +424,9 @@ def test_not_an_address(text: str) -> None:
 def test_national_insurance_numbers() -> None:
     assert _found(PERSONAL, "NI AB 12 34 56 C ok") == ["AB 12 34 56 C"]
     assert _found(PERSONAL, "NI ab123456c ok") == ["ab123456c"]
-    # Prefixes HMRC never issues are not NI numbers.
-    assert _found(PERSONAL, "NI QQ 12 34 56 C ok") == []
-    assert _found(PERSONAL, "NI GB 12 34 56 C ok") == []
+    # Any two letters: a prefix HMRC never issues is still a number to the reader.
+    assert _found(PERSONAL, "NI QQ 12 34 56 C ok") == ["QQ 12 34 56 C"]
+    assert _found(PERSONAL, "NI GB 12 34 56 C ok") == ["GB 12 34 56 C"]
 
 
 def test_payment_cards_must_pass_luhn() -> None:

@@ -289,16 +289,17 @@ def skeleton(folded: str, coarse: bool = False) -> str:
 def term_key(term: str, coarse: bool = False) -> tuple[str, ...]:
     """The parts of a term's skeleton that every text in which it is found holds.
 
-    A word that may end differently ("hope" as "hoping", "numpty" as
-    "numpties") counts without its last letter, and ends a part.
+    A word that may take an ending ends a part ("pissed off" holds "pis"
+    and "of"), and counts without a last e or y ("hoping", "numpties").
     """
     words = term_words(term)
     alone = len(words) == 1
     parts: list[str] = []
     current = ""
     for word in words:
-        if _inflects(word, alone) and word[-1] in "ey":
-            parts.append(current + word[:-1])
+        if _inflects(word, alone):
+            # An ending may follow the word (or replace its e or y): the part ends here.
+            parts.append(current + (word[:-1] if word[-1] in "ey" else word))
             current = ""
         else:
             current += word

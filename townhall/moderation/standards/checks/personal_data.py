@@ -33,9 +33,9 @@ _PHONE = re.compile(
     r"(?=[+0(])"
     + _NUMBER_START
     + r"""
-    (?: (?:\+|00)44[ ]?(?:\(0\)[ ]?)?   # international: +44 7700 900123, +44 (0)20 ...
-      | \(?0 )                          # national: 07700 900123, (020) 7946 0018
-    (?P<number>[1-9](?:[ -]?\)?[ -]?\d){8,9})
+    (?: (?:\+|00)[ .-]?44[ .-]?(?:\(0\)[ .-]?|0[ .-]?)?  # +44 7700 900123, 0044 (0)20 ...
+      | \(?0 )                                          # national: 07700 900123, (020) 7946 0018
+    (?P<number>[1-9](?:[ .-]{0,2}\)?[ .-]{0,2}\d){8,9})
     """
     + _NUMBER_END,
     re.VERBOSE,
@@ -44,10 +44,11 @@ _PHONE = re.compile(
 _POSTCODE = r"[A-Z]{1,2}[0-9][A-Z0-9]?[ ]?[0-9][A-Z]{2}"
 # A house number, then one to seven words of street and town, then a full postcode.
 _ADDRESS = re.compile(
-    r"(?=[\dFf])"
+    r"(?=[\dFfAaNn])"
     + _NUMBER_START
-    + r"(?:flat[ ]\d+[a-z]?,?[ ])?\d{1,4}[a-z]?,?"
-    + r"(?P<words>(?:[ ]+[a-z][\w'\u2019.-]*,?){1,7})"
+    + r"(?P<flat>(?:flat|apartment|apt\.?)[ ]?\d+[a-z]?,?[ ]+)?(?:no\.?[ ]?|number[ ])?"
+    + r"\d{1,4}[a-z]?,?"
+    + r"(?P<words>(?:[ ]+[a-z][\w'\u2019.-]*,?){0,7})"
     + rf"[ ]+(?P<postcode>{_POSTCODE})(?![\w])",
     re.IGNORECASE,
 )
@@ -95,12 +96,72 @@ _STREET_TYPES = frozenset(
 _PLACE_LINKS = frozenset(["upon", "on", "in", "under", "the", "le", "by", "next", "sea", "de"])
 
 # The digits and letter that end an NI number: a quick search before the full one.
-_NI_TAIL = re.compile(r"\d\d[ ]?\d\d[ ]?\d\d[ ]?[A-D]\b", re.IGNORECASE)
+_NI_TAIL = re.compile(r"\d\d[ .-]?\d\d[ .-]?\d\d[ .-]?[A-D]\b", re.IGNORECASE)
+# Any two letters: a mistyped or invented prefix is still someone's number to the reader.
 _NI_NUMBER = re.compile(
-    r"(?<![\w])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
-    r"[ ]?\d{2}[ ]?\d{2}[ ]?\d{2}[ ]?[A-D](?![\w])",
+    r"(?<![\w])(?P<letters>[A-Z]{2})[ .-]?\d{2}[ .-]?\d{2}[ .-]?\d{2}[ .-]?[A-D](?![\w])",
     re.IGNORECASE,
 )
+# Without its last letter, an NI number needs saying so ("NI number AB123456").
+_NI_NAMED = re.compile(
+    r"\b(?:NI|NINO|national[ ]insurance)(?:[ ](?:number|no\.?))?[ ]?(?:is|:)?[ ]?"
+    r"(?P<number>[A-Z]{2}[ .-]?\d{2}[ .-]?\d{2}[ .-]?\d{2})(?![\w]|[ .-]?[A-D]\b)",
+    re.IGNORECASE,
+)
+# Two-letter words that, in lower case before a time or a date, are not a prefix.
+_NOT_A_PREFIX = frozenset(
+    [
+        *("am", "an", "as", "at", "be", "by", "do", "go", "he", "if", "in", "is", "it", "me"),
+        *("my", "no", "of", "on", "or", "pm", "so", "to", "up", "us", "we"),
+    ]
+)
+
+# A sort code: three pairs of digits, the same separator between them (or none).
+_SORT_CODE = re.compile(
+    r"(?=\d)" + _NUMBER_START + r"\d\d(?P<sep>[ .-]?)\d\d(?P=sep)\d\d(?![\w/:]|[.,-]\d)"
+)
+# An account number: eight digits, perhaps split four and four.
+_ACCOUNT = re.compile(r"(?=\d)" + _NUMBER_START + r"\d{4}[ -]?\d{4}" + _NUMBER_END)
+_BANK_WORDS = re.compile(
+    r"\b(?:sort[ ]?code|s/c|a/c|acc(?:oun)?t?\.?(?:[ ]?(?:no\.?|number|num))?|account|bank)\b",
+    re.IGNORECASE,
+)
+# How close a word or the other half must be to count as "beside" (characters).
+_BESIDE = 30
+
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
+# A full date: day, month and year, in the ways people write one.
+_DATE = re.compile(
+    r"(?=[\dA-Za-z])(?<![\w/.-])"
+    r"""(?:
+        (?P<d>\d{1,2})(?P<sep>[/.-]|[ ])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})
+      | (?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})
+      | """
+    + _ORDINAL
+    + r"""(?:[ ]of)?[ ]"""
+    + _MONTHS
+    + r"""\.?,?[ ](?P<wy>\d{4})
+      | """
+    + _MONTHS
+    + r"""\.?[ ]"""
+    + _ORDINAL
+    + r""",?[ ](?P<my>\d{4})
+    )(?![\w/]|[.-]\d)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_BIRTH_WORDS = re.compile(
+    r"\b(?:born|b\.|dob|d\.o\.b\.?|date[ ]of[ ]birth|birth[ ]?date|birthday)(?!\w)",
+    re.IGNORECASE,
+)
+# A person's name just before a date: "Jane Doe, 14/02/1961", "Jane Doe (14 Feb 1961)".
+_NAME_BEFORE = re.compile(r"\b[A-Z][a-z'\u2019-]+[ ][A-Z][a-z'\u2019-]+[ ]?[,(:-]?[ ]?$")
+# A date next to a name is a birth date only when it is this many years old or more:
+# the dates of meetings and decisions beside councillors' names are recent.
+_YEARS_BEFORE = 16
 
 _CARD = re.compile(r"(?=[2-6])" + _NUMBER_START + r"[2-6](?:[ -]?\d){12,18}" + _NUMBER_END)
 
@@ -140,7 +201,15 @@ class PersonalData:
     name: ClassVar[str] = "personal_data"
     finds_text: ClassVar[bool] = True
     window: timedelta | None = None
-    KINDS: ClassVar[tuple[str, ...]] = ("email", "phone", "address", "ni_number", "payment_card")
+    KINDS: ClassVar[tuple[str, ...]] = (
+        "email",
+        "phone",
+        "address",
+        "ni_number",
+        "payment_card",
+        "bank_account",
+        "date_of_birth",
+    )
 
     def __init__(
         self,
@@ -156,7 +225,7 @@ class PersonalData:
             )
         # Each finder with the fewest digits a text needs for it to find anything,
         # so that the many texts with few digits skip the expressions.
-        self._finders: list[tuple[str, int, Callable[[str], Iterator[Span]]]] = [
+        self._finders: list[tuple[str, int, Callable[[str, Subject], Iterator[Span]]]] = [
             (label, least_digits, finder)
             for kind, label, least_digits, finder in (
                 ("email", "email address", 0, self._emails),
@@ -164,6 +233,8 @@ class PersonalData:
                 ("address", "home address", 3, self._addresses),
                 ("ni_number", "National Insurance number", 6, self._ni_numbers),
                 ("payment_card", "payment card number", 13, self._cards),
+                ("bank_account", "bank details", 6, self._bank_details),
+                ("date_of_birth", "date of birth", 4, self._dates_of_birth),
             )
             if kind in kinds
         ]
@@ -181,16 +252,20 @@ class PersonalData:
         reasons: list[str] = []
         spans: list[Span] = []
         digits = subject.digits
+        # Read with look-alikes made plain (full-width digits, Cyrillic letters); same offsets.
+        plain = subject.plain
         for label, least_digits, finder in self._finders:
             if digits < least_digits:
                 continue
-            found = list(finder(subject.text))
+            found = [
+                Span(s.start, s.end, subject.text[s.start : s.end]) for s in finder(plain, subject)
+            ]
             if found:
                 reasons.append(label)
                 spans.extend(found)
         return Finding(tuple(reasons), tuple(spans)) if reasons else None
 
-    def _emails(self, text: str) -> Iterator[Span]:
+    def _emails(self, text: str, subject: Subject) -> Iterator[Span]:
         if "@" not in text:
             return
         for match in _EMAIL.finditer(text):
@@ -198,7 +273,7 @@ class PersonalData:
             if not any(domain == d or domain.endswith("." + d) for d in self._council_domains):
                 yield Span(match.start(), match.end(), match.group())
 
-    def _phones(self, text: str) -> Iterator[Span]:
+    def _phones(self, text: str, subject: Subject) -> Iterator[Span]:
         for match in _PHONE.finditer(text):
             number = national_number(match.group())
             if number[1] not in "127" or number in self._council_numbers:
@@ -209,7 +284,7 @@ class PersonalData:
             if all(len(group) >= 3 for group in groups[1:]):
                 yield Span(match.start(), match.end(), match.group())
 
-    def _addresses(self, text: str) -> Iterator[Span]:
+    def _addresses(self, text: str, subject: Subject) -> Iterator[Span]:
         if not _INWARD_CODE.search(text):
             return
         position = 0
@@ -224,14 +299,72 @@ class PersonalData:
                 # The words were not an address; a house number may start later on.
                 position = match.start() + 1
 
-    def _ni_numbers(self, text: str) -> Iterator[Span]:
+    def _ni_numbers(self, text: str, subject: Subject) -> Iterator[Span]:
+        for match in _NI_NAMED.finditer(text):
+            yield Span(match.start("number"), match.end("number"), match.group("number"))
         if not _NI_TAIL.search(text):
             return
         for match in _NI_NUMBER.finditer(text):
+            letters = match.group("letters")
+            if letters.islower() and letters in _NOT_A_PREFIX:
+                continue  # "at 10.30.00 a.m."
             yield Span(match.start(), match.end(), match.group())
 
-    def _cards(self, text: str) -> Iterator[Span]:
+    def _cards(self, text: str, subject: Subject) -> Iterator[Span]:
         for match in _CARD.finditer(text):
             digits = _digits(match.group())
             if 13 <= len(digits) <= 19 and luhn_valid(digits):
                 yield Span(match.start(), match.end(), match.group())
+
+    def _bank_details(self, text: str, subject: Subject) -> Iterator[Span]:
+        """Sort codes and account numbers beside each other or beside words that name them.
+
+        Alone, "12-34-56" may be a date and "12345678" a reference: each
+        counts only with the other, or a word such as "sort code" or
+        "account", within a few words.
+        """
+        codes = [m for m in _SORT_CODE.finditer(text) if m.group("sep") or _named(text, m)]
+        accounts = list(_ACCOUNT.finditer(text))
+        if not codes and not accounts:
+            return
+        paired: set[tuple[int, int]] = set()
+        for code in codes:
+            for account in accounts:
+                if _beside(code, account):
+                    paired.update([code.span(), account.span()])
+        for match in sorted([*codes, *accounts], key=lambda m: m.start()):
+            if match.span() in paired or _named(text, match):
+                yield Span(match.start(), match.end(), match.group())
+
+    def _dates_of_birth(self, text: str, subject: Subject) -> Iterator[Span]:
+        """Full dates said to be a birth date, or old enough and next to a person's name."""
+        this_year = subject.post.author.now.year
+        for match in _DATE.finditer(text):
+            before = text[max(0, match.start() - _BESIDE) : match.start()]
+            after = text[match.end() : match.end() + 12]
+            said = _BIRTH_WORDS.search(before) or _BIRTH_WORDS.search(after)
+            named = (
+                _NAME_BEFORE.search(before) and _year(match, this_year) <= this_year - _YEARS_BEFORE
+            )
+            if said or named:
+                yield Span(match.start(), match.end(), match.group())
+
+
+def _named(text: str, match: re.Match[str]) -> bool:
+    """Whether a bank word ("sort code", "account") comes just before the match."""
+    return bool(_BANK_WORDS.search(text, max(0, match.start() - _BESIDE), match.start()))
+
+
+def _beside(one: re.Match[str], other: re.Match[str]) -> bool:
+    gap = max(one.start(), other.start()) - min(one.end(), other.end())
+    return 0 <= gap <= _BESIDE
+
+
+def _year(match: re.Match[str], this_year: int) -> int:
+    """The year of a date match, a two-digit year read as the latest not after this one."""
+    year = next(match.group(g) for g in ("y", "iy", "wy", "my") if match.group(g))
+    if len(year) == 2:
+        century = this_year - this_year % 100
+        value = century + int(year)
+        return value if value <= this_year else value - 100
+    return int(year)
