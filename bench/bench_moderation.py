@@ -8,6 +8,13 @@ Figures:
   ratio, which a shared, noisy machine disturbs less. The goal (>= 0.5) says that
   holding a post to every clause costs at most twice what cleaning it does, so
   moderation never dominates the cost of writing a post.
+- moderation_adversarial_ratio: the engine's rate on the worst of several texts
+  built to make a check work hard ("*a" repeated, a term's letters dotted or
+  spaced, stretched letters, look-alikes, digit groups that look like phone
+  numbers, sort codes, dates) divided by its rate on ordinary comments of the
+  same length (5,000 characters, the longest a comment may be). The goal
+  (>= 0.5) says no text costs more than twice an ordinary one: a "*a" comment
+  used to cost 1.3 s (issue 14).
 
 The posts come from the test table (tests/data/moderation_posts.toml). Half
 are its rows as they are, with the table's deliberately harsh mix (about half
@@ -67,6 +74,77 @@ def _posts(count: int, seed: int) -> list[Post]:
     return posts
 
 
+ADVERSARIAL_LENGTH = 5_000
+ADVERSARIAL_POSTS = 40
+ADVERSARIAL_SHAPES = {
+    "star and letter": "*a",
+    "a term's letters dotted": "i.d.i.o.t.",
+    "a term's letters spaced": "s h i t ",
+    "a term stretched": "idiooooot",
+    "letters and dots": "a.a.a.",
+    "letters and symbols for them": "sss555$$$",
+    "look-alike letters": "\u0456\u043e\u0430",
+    "phone-like groups": "07700 ",
+    "international prefixes": "+44 ",
+    "at signs": "a@",
+    "sort codes": "12-34-56 ",
+    "birth dates": "born 01/02/1980 ",
+    "house numbers": "1 A ",
+    "capitals": "A",
+}
+
+
+def _to_length(text: str, length: int) -> str:
+    return (text * (length // len(text) + 1))[:length]
+
+
+def _rate(standards: Any, posts: list[Post]) -> float:
+    start = time.perf_counter()
+    for post in posts:
+        check_post(standards, post)
+    return len(posts) / (time.perf_counter() - start)
+
+
+def adversarial_figure(standards: Any) -> dict[str, Any]:
+    """Posts per second on the worst adversarial shape over the rate on ordinary text."""
+    rows = tomllib.loads(TABLE.read_text(encoding="utf-8"))["post"]
+    acceptable = [row["text"] for row in rows if row["category"] in ("polite", "heated")]
+    rng = random.Random(SEED)
+    author = AuthorContext(role="citizen", approved_posts=12, now=NOW)
+    ordinary = []
+    for _ in range(ADVERSARIAL_POSTS):
+        words = " ".join(rng.sample(acceptable, len(acceptable)))
+        ordinary.append(Post(_to_length(words, ADVERSARIAL_LENGTH), "comment", author))
+    shapes = {
+        name: [Post(_to_length(unit, ADVERSARIAL_LENGTH), "comment", author)] * ADVERSARIAL_POSTS
+        for name, unit in ADVERSARIAL_SHAPES.items()
+    }
+    for posts in [ordinary, *shapes.values()]:  # warm up
+        check_post(standards, posts[0])
+    ordinary_best = 0.0
+    shape_best = dict.fromkeys(shapes, 0.0)
+    for _ in range(ROUNDS):  # alternate, so a busy spell slows both sides
+        ordinary_best = max(ordinary_best, _rate(standards, ordinary))
+        for name, posts in shapes.items():
+            shape_best[name] = max(shape_best[name], _rate(standards, posts))
+    worst = min(shape_best, key=shape_best.__getitem__)
+    ratio = shape_best[worst] / ordinary_best
+    return {
+        "figure": "moderation_adversarial_ratio",
+        "value": round(ratio, 3),
+        "unit": "ratio (rate on the worst adversarial text / rate on ordinary text)",
+        "baseline": f"ordinary comments of the same length {ordinary_best:,.0f} posts/s",
+        "goal": ">= 0.5",
+        "met": ratio >= 0.5,
+        "worst_shape": worst,
+        "worst_posts_per_second": round(shape_best[worst]),
+        "posts_per_second_by_shape": {name: round(rate) for name, rate in shape_best.items()},
+        "characters": ADVERSARIAL_LENGTH,
+        "note": f"one process, one thread; best of {ROUNDS} alternating rounds of "
+        f"{ADVERSARIAL_POSTS} posts each",
+    }
+
+
 def figures() -> list[dict[str, Any]]:
     """Measure the moderation figures."""
     import bleach
@@ -120,4 +198,5 @@ def figures() -> list[dict[str, Any]]:
             "met": ratio >= 0.5,
             **common,
         },
+        adversarial_figure(standards),
     ]
