@@ -1,0 +1,58 @@
+"""Every page each demo person can reach answers, with one h1, a title and a language.
+
+The demo council (seeded by `flask townhall seed-demo`'s own code) is crawled from the
+home page by an anonymous visitor and by each role, following every same-site link and
+GET form (tests/crawl.py says how, and what is checked).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import csrf_token_from
+from tests.crawl import CRAWLED_ROLES, SignIn, crawl, role_id, seed_demo
+from townhall.accounts.permissions import Role
+
+# Addresses whose problems are expected today, because another finding of issue 15 is
+# being fixed elsewhere: address -> the finding. EMPTY THIS as those fixes land; a
+# listed address the crawl reads without a problem fails the test, to say so.
+KNOWN_FAILURES: dict[str, str] = {
+    # Finding 4: the engagement pages' HTML links (council dashboard tab, area and
+    # portfolio links) lead to the CSV, because the HTML and CSV addresses share one
+    # endpoint name and url_for builds the CSV one.
+    **{
+        url: "finding 4"
+        for url in [
+            "/engagement/dashboard.csv",
+            *(f"/engagement/consultations/{n}/dashboard.csv" for n in (1, 2, 3, 4, 9, 10)),
+            *(f"/engagement/areas/{n}/dashboard.csv" for n in (1, 2, 4, 6, 7, 10)),
+        ]
+    },
+}
+
+
+@pytest.fixture
+def demo(app) -> dict[Role, SignIn]:
+    """The demo council, with each role's sign-in."""
+    app.config["RATELIMIT_SIGN_IN"] = "10000 per minute"
+    return seed_demo()
+
+
+@pytest.mark.parametrize("role", CRAWLED_ROLES, ids=role_id)
+def test_every_page_answers_with_one_h1_a_title_and_a_language(app, client, demo, role):
+    if role is not None:
+        person = demo[role]
+        token = csrf_token_from(client)
+        data = {"email": person.email, "password": person.password, "csrf_token": token}
+        assert client.post("/sign-in", data=data).status_code == 302
+    result = crawl(app, client, signed_in=role is not None)
+    assert len(result.pages) > 50, "the crawl should reach most of the demo council"
+    problems = [p for p in result.problems if p.url not in KNOWN_FAILURES]
+    failing = {p.url for p in result.problems}
+    mended = [
+        url
+        for url in KNOWN_FAILURES
+        if url in result.pages + result.downloads and url not in failing
+    ]
+    assert not mended, f"listed in KNOWN_FAILURES but now pass (remove them): {mended}"
+    assert not problems, result.report_of(problems)
