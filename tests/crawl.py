@@ -5,8 +5,10 @@ every form whose method is GET (submitted with its default values), and checks e
 answer: a link answers 200 with HTML unless the link itself says it downloads (a
 `download` attribute, or a file-type word such as CSV or PDF in its text), never a
 404 or a 5xx; every HTML page has exactly one h1, a title with words in it and a
-language on <html>. Redirects are followed and the page they land on is checked (an
-anonymous visitor may be sent to sign in; a signed-in person may not). It only ever
+language on <html>; headings never skip a level; every table has a caption and sits
+in a scrolling region named by it (PageReader). Redirects are followed and the page
+they land on is checked (an anonymous visitor may be sent to sign in; a signed-in
+person may not). It only ever
 sends GET, and never to the endpoints in STATE_CHANGING_ENDPOINTS, so crawling
 changes nothing (sign-out is a POST form, so it is never followed).
 
@@ -89,14 +91,31 @@ class Link:
     downloads: bool
 
 
+HEADING = re.compile(r"h([1-6])")
+TABLE_REGION = (
+    '<div class="table-scroll" role="region" aria-labelledby="(caption id)" tabindex="0">'
+)
+
+
 class PageReader(HTMLParser):
-    """Reads what the crawl checks and follows from one HTML page."""
+    """Reads what the crawl checks and follows from one HTML page.
+
+    Beside the h1s, title and language, it notes (in `problems`) headings that skip a
+    level (h1 then h3) and tables that are not captioned and in a scrolling region
+    named by their caption: the pattern that keeps a wide table from pushing the page
+    sideways on a phone while a keyboard can still scroll it.
+    """
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.lang: str | None = None
         self.h1_count = 0
         self.title = ""
+        self.problems: list[str] = []
+        self._heading_level = 0
+        self._divs: list[dict[str, str | None]] = []
+        # Per open table: the id its region is labelled by, and its caption's id.
+        self._tables: list[list[str | None]] = []
         self.links: list[Link] = []
         self.get_forms: list[tuple[str | None, list[tuple[str, str]]]] = []
         self._in_title = False
@@ -108,6 +127,7 @@ class PageReader(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
+        self._structure(tag, a)
         if tag == "html":
             self.lang = a.get("lang")
         elif tag == "h1":
@@ -121,13 +141,41 @@ class PageReader(HTMLParser):
         elif tag == "form":
             if (a.get("method") or "get").lower() == "get":
                 self._form = (a.get("action"), [])
-        elif self._form is not None and a.get("name") and not _disabled(a):
+        elif self._form is not None and not _disabled(a):
             self._form_field(tag, a)
+
+    def _structure(self, tag: str, a: dict[str, str | None]) -> None:
+        """Note the heading levels and where tables and their captions sit."""
+        if heading := HEADING.fullmatch(tag):
+            level = int(heading.group(1))
+            if level > self._heading_level + 1:
+                was = f"h{self._heading_level}" if self._heading_level else "the page's start"
+                self.problems.append(f"has an h{level} straight after {was}")
+            self._heading_level = level
+        elif tag == "div":
+            self._divs.append(a)
+        elif tag == "table":
+            region = self._divs[-1] if self._divs else {}
+            scrolls = "table-scroll" in (region.get("class") or "").split()
+            named = region.get("role") == "region" and region.get("tabindex") == "0"
+            label = region.get("aria-labelledby") if scrolls and named else None
+            self._tables.append([label, None])
+            if label is None:
+                self.problems.append(f"has a table outside a scrolling region ({TABLE_REGION})")
+        elif tag == "caption" and self._tables:
+            self._tables[-1][1] = a.get("id") or ""
 
     def _form_field(self, tag: str, a: dict[str, str | None]) -> None:
         assert self._form is not None
-        name = a["name"] or ""
-        if tag == "input":
+        name = a.get("name") or ""
+        if tag == "option" and self._select is not None:
+            value = a.get("value") or ""
+            self._select[1].append(value)
+            if "selected" in a:
+                self._select[2].append(value)
+        elif not name:
+            return  # a control without a name sends nothing
+        elif tag == "input":
             kind = (a.get("type") or "text").lower()
             if kind in ("submit", "button", "reset", "image", "file"):
                 return
@@ -136,15 +184,18 @@ class PageReader(HTMLParser):
             self._form[1].append((name, a.get("value") or ("on" if kind == "checkbox" else "")))
         elif tag == "select":
             self._select = (name, [], [])
-        elif tag == "option" and self._select is not None:
-            value = a.get("value") or ""
-            self._select[1].append(value)
-            if "selected" in a:
-                self._select[2].append(value)
         elif tag == "textarea":
             self._textarea = (name, [])
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "div" and self._divs:
+            self._divs.pop()
+        elif tag == "table" and self._tables:
+            label, caption = self._tables.pop()
+            if caption is None:
+                self.problems.append("has a table without a caption")
+            elif label is not None and label != caption:
+                self.problems.append(f"has a table region labelled by #{label}, not its caption")
         if tag == "title":
             self._in_title = False
         elif tag == "a" and self._anchor is not None:
@@ -262,6 +313,7 @@ class Crawler:
             result.problems.append(Problem(url, "has no <title> text", linked_from))
         if not (reader.lang or "").strip():
             result.problems.append(Problem(url, "has no lang on <html>", linked_from))
+        result.problems += [Problem(url, problem, linked_from) for problem in reader.problems]
         found = [
             Link(address, link.downloads)
             for link in reader.links

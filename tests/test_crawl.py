@@ -56,3 +56,53 @@ def test_every_page_answers_with_one_h1_a_title_and_a_language(app, client, demo
     ]
     assert not mended, f"listed in KNOWN_FAILURES but now pass (remove them): {mended}"
     assert not problems, result.report_of(problems)
+
+
+# --- the checks the crawl makes of each page, on pages written to break them ------------
+
+
+def read(html: str):
+    """What the crawl's reader finds in one page."""
+    from tests.crawl import PageReader
+
+    reader = PageReader()
+    reader.feed(html)
+    reader.close()
+    return reader
+
+
+def test_a_heading_that_skips_a_level_is_a_problem():
+    assert read("<h1>A</h1><h2>B</h2><h3>C</h3><h2>D</h2><h2>E</h2>").problems == []
+    assert read("<h1>Consultations</h1><h3>Library</h3>").problems == [
+        "has an h3 straight after h1"
+    ]
+
+
+def test_a_table_must_be_captioned_in_a_scrolling_region_named_by_its_caption():
+    good = (
+        '<div class="table-scroll" role="region" aria-labelledby="c1" tabindex="0">'
+        '<table><caption id="c1">People</caption><tr><td>x</td></tr></table></div>'
+    )
+    assert read(good).problems == []
+    bare = '<div class="table-wrap"><table><caption>People</caption></table></div>'
+    assert read(bare).problems[0].startswith("has a table outside a scrolling region")
+    uncaptioned = good.replace('<caption id="c1">People</caption>', "")
+    assert read(uncaptioned).problems == ["has a table without a caption"]
+    misnamed = good.replace('id="c1"', 'id="c2"')
+    assert read(misnamed).problems == ["has a table region labelled by #c1, not its caption"]
+
+
+def test_links_and_get_forms_are_read_with_what_they_say_and_their_defaults():
+    page = read(
+        '<a href="/a">A page</a><a href="/b.csv">Figures (CSV)</a><a href="/c" download>C</a>'
+        '<form method="get" action="/find"><input name="q" value="x">'
+        '<select name="s"><option value="1">1</option><option value="2" selected>2</option>'
+        '</select><input type="checkbox" name="off"><button name="go">Go</button></form>'
+        '<form method="post" action="/sign-out"><button>Sign out</button></form>'
+    )
+    assert [(link.url, link.downloads) for link in page.links] == [
+        ("/a", False),
+        ("/b.csv", True),
+        ("/c", True),
+    ]
+    assert page.get_forms == [("/find", [("q", "x"), ("s", "2")])]
