@@ -8,9 +8,9 @@ answer: a link answers 200 with HTML unless the link itself says it downloads (a
 language on <html>; headings never skip a level; every table has a caption and sits
 in a scrolling region named by it (PageReader). Redirects are followed and the page
 they land on is checked (an anonymous visitor may be sent to sign in; a signed-in
-person may not). It only ever
-sends GET, and never to the endpoints in STATE_CHANGING_ENDPOINTS, so crawling
-changes nothing (sign-out is a POST form, so it is never followed).
+person may not). It only ever sends GET, and never to the endpoints in
+STATE_CHANGING_ENDPOINTS, so crawling changes nothing (sign-out is a POST form, so it
+is never followed).
 
 Problems are gathered, not raised, so one run reports every broken link at once
 (with the page that linked to it). The browser tests read `CrawlResult.pages` to
