@@ -39,7 +39,7 @@ from townhall.database import utcnow
 from townhall.extensions import db
 from townhall.links import link_to
 from townhall.markup import render_markdown
-from townhall.moderation.service import moderate_post
+from townhall.moderation.service import current_standards, moderate_post
 from townhall.notifications.models import NotificationKind
 from townhall.notifications.service import notify
 
@@ -528,10 +528,32 @@ def announcements_for(consultation: Consultation) -> list[Announcement]:
 # --- announcements and following -------------------------------------------------
 
 
+@dataclass(frozen=True)
+class AnnouncementReport:
+    """What became of an announcement an officer posted, to tell them in their terms."""
+
+    announcement: Announcement
+    held_under: tuple[str, ...] = ()
+    """The clauses ("3.3 Announcements carry only ...") that hold it; empty if published."""
+    followers_told: int = 0
+    """How many followers were told of it (none while it is held)."""
+
+    @property
+    def held(self) -> bool:
+        """Whether a moderator must publish it before anyone is told."""
+        return bool(self.held_under)
+
+
 def post_announcement(
     consultation: Consultation, author: User, title: str, body: str
 ) -> Announcement:
     """Post an update on a consultation and tell its followers."""
+    return announce(consultation, author, title, body).announcement
+
+
+def announce(consultation: Consultation, author: User, title: str, body: str) -> AnnouncementReport:
+    """Post an update on a consultation and tell its followers, unless the standards
+    hold it for a moderator; report which happened, and to how many people."""
     title = " ".join(title.split())
     if not title or not body.strip():
         raise ConsultationError("An announcement needs a title and some text.")
@@ -545,15 +567,23 @@ def post_announcement(
     db.session.add(announcement)
     db.session.flush()
     # The channel standards: a held announcement is told of when a moderator publishes it.
-    if moderate_post("announcement", announcement).state.visible:
-        announce_published(announcement)
-    return announcement
+    case = moderate_post("announcement", announcement)
+    if case.state.visible:
+        return AnnouncementReport(announcement, followers_told=announce_published(announcement))
+    standards = current_standards()
+    held_under = tuple(
+        f"{number} {clause.title}" if (clause := standards.find(number)) else number
+        for number in case.clauses
+    )
+    # A hold always cites a clause; should one ever come without, it is still held.
+    return AnnouncementReport(announcement, held_under=held_under or ("the channel standards",))
 
 
-def announce_published(announcement: Announcement) -> None:
-    """Tell a published announcement's followers, and live readers, of it."""
+def announce_published(announcement: Announcement) -> int:
+    """Tell a published announcement's followers, and live readers, of it; return how
+    many followers were told."""
     consultation = announcement.consultation
-    _tell_followers(
+    told = _tell_followers(
         consultation,
         NotificationKind.ANNOUNCEMENT,
         f"New announcement on “{consultation.title}”: {announcement.title}",
@@ -565,6 +595,7 @@ def announce_published(announcement: Announcement) -> None:
         exclude=announcement.author_id,
     )
     live.publish_announcement(announcement)
+    return told
 
 
 def follower_ids(consultation: Consultation) -> list[int]:

@@ -186,6 +186,27 @@ def transition(consultation_id: int):
     return redirect(url_for("consultations.show", consultation_id=consultation.id), 303)
 
 
+def _announcement_news(report: service.AnnouncementReport) -> tuple[str, str]:
+    """What to tell the officer of their announcement: held (and under which clauses),
+    or posted and how many followers were told; with the flash's category."""
+    if report.held:
+        clauses = "; ".join(report.held_under)
+        return (
+            "Your announcement is held for a moderator to check before it is published, "
+            f"under the channel standards: {clauses}. No one has been told yet: followers "
+            "are told when a moderator publishes it.",
+            "info",
+        )
+    told = report.followers_told
+    if told == 0:
+        news = "No one follows this consultation yet, so no one was told."
+    elif told == 1:
+        news = "1 follower was told."
+    else:
+        news = f"{told:,} followers were told."
+    return f"Announcement posted. {news}", "success"
+
+
 @bp.route("/consultations/<int:consultation_id>/announcements", methods=["POST"])
 @keeps_input
 def announce(consultation_id: int):
@@ -194,13 +215,13 @@ def announce(consultation_id: int):
     form = AnnouncementForm(prefix="announcement")
     if accept(form):
         try:
-            service.post_announcement(consultation, current_user, form.title.data, form.body.data)
+            report = service.announce(consultation, current_user, form.title.data, form.body.data)
         except service.ConsultationError as error:
             db.session.rollback()
             add_form_error(form, str(error))
         else:
             db.session.commit()
-            flash("Announcement posted. Followers have been told.", "success")
+            flash(*_announcement_news(report))
             return redirect(url_for("consultations.show", consultation_id=consultation.id), 303)
     return _show(consultation, refused_status(), announcement_form=form)
 
