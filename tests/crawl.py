@@ -283,7 +283,12 @@ class Crawler:
         seen: set[str],
     ) -> list[Link]:
         """Fetch one address, record what is wrong with it, return the links it holds."""
-        response = self.client.get(url, follow_redirects=True)
+        try:
+            response = self.client.get(url, follow_redirects=True)
+        except Exception as error:  # tests raise what production would answer 500 to
+            problem = f"fails with {type(error).__name__}: {error}"
+            result.problems.append(Problem(url, problem, linked_from))
+            return []
         landed = urlunsplit(
             ("", "", response.request.path, response.request.query_string.decode(), "")
         )

@@ -106,3 +106,40 @@ def test_links_and_get_forms_are_read_with_what_they_say_and_their_defaults():
         ("/c", True),
     ]
     assert page.get_forms == [("/find", [("q", "x"), ("s", "2")])]
+
+
+def test_the_crawl_reports_every_broken_link_at_once_with_the_page_that_linked_it(app, client):
+    from flask import jsonify
+
+    from tests.crawl import crawl
+
+    pages = {
+        "/crawl-test": '<a href="/crawl-test/missing">Gone</a> <a href="/crawl-test/fails">Boom</a>'
+        ' <a href="/crawl-test/data">Figures</a> <a href="/crawl-test/data.csv">Figures (CSV)</a>'
+        ' <a href="/crawl-test/headless">Page</a> <a href="https://elsewhere.example/">Away</a>',
+        "/crawl-test/headless": "<p>No heading here.</p>",
+    }
+
+    def show(path: str) -> str:
+        heading = "<h1>T</h1>" if path == "/crawl-test" else ""
+        return f'<html lang="en-GB"><title>T</title>{heading}{pages[path]}'
+
+    app.add_url_rule("/crawl-test", "crawl_top", lambda: show("/crawl-test"))
+    app.add_url_rule("/crawl-test/headless", "crawl_headless", lambda: show("/crawl-test/headless"))
+    app.add_url_rule("/crawl-test/fails", "crawl_fails", lambda: 1 / 0)
+    app.add_url_rule("/crawl-test/data", "crawl_data", lambda: jsonify(figures=[1]))
+    app.add_url_rule(
+        "/crawl-test/data.csv", "crawl_csv", lambda: ("a,b\n", {"Content-Type": "text/csv"})
+    )
+
+    result = crawl(app, client, signed_in=False, start=["/crawl-test"])
+
+    assert sorted(str(p) for p in result.problems) == [
+        "/crawl-test/data: answers application/json but its link does not say it downloads"
+        " (linked from /crawl-test)",
+        "/crawl-test/fails: fails with ZeroDivisionError: division by zero"
+        " (linked from /crawl-test)",
+        "/crawl-test/headless: has 0 h1 elements (linked from /crawl-test)",
+        "/crawl-test/missing: answers 404 (linked from /crawl-test)",
+    ]
+    assert result.downloads == ["/crawl-test/data", "/crawl-test/data.csv"]
