@@ -16,19 +16,7 @@ from townhall.accounts.permissions import Role
 # Addresses whose problems are expected today, because another finding of issue 15 is
 # being fixed elsewhere: address -> the finding. EMPTY THIS as those fixes land; a
 # listed address the crawl reads without a problem fails the test, to say so.
-KNOWN_FAILURES: dict[str, str] = {
-    # Finding 4: the engagement pages' HTML links (council dashboard tab, area and
-    # portfolio links) lead to the CSV, because the HTML and CSV addresses share one
-    # endpoint name and url_for builds the CSV one.
-    **{
-        url: "finding 4"
-        for url in [
-            "/engagement/dashboard.csv",
-            *(f"/engagement/consultations/{n}/dashboard.csv" for n in (1, 2, 3, 4, 9, 10)),
-            *(f"/engagement/areas/{n}/dashboard.csv" for n in (1, 2, 4, 6, 7, 10)),
-        ]
-    },
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 @pytest.fixture

@@ -289,20 +289,24 @@ def _dashboard_response(figures: dashboards.Figures, csv_name: str | None, **con
     )
 
 
+# Each address has its own endpoint name: url_for builds the last rule registered under
+# a shared name, so a shared name made every HTML link lead to the CSV (issue 15).
 @bp.get("/dashboard", defaults={"as_csv": False})
-@bp.get("/dashboard.csv", defaults={"as_csv": True})
+@bp.get("/dashboard.csv", endpoint="council_dashboard_csv", defaults={"as_csv": True})
 def council_dashboard(as_csv: bool):
     """The council-wide dashboard (or its CSV)."""
     figures = dashboards.dashboard(Scope(), "The whole council", _weeks())
     return _dashboard_response(
         figures,
         "council-dashboard" if as_csv else None,
-        csv_url=url_for("engagement.council_dashboard", as_csv=True, weeks=_weeks()),
+        csv_url=url_for("engagement.council_dashboard_csv", weeks=_weeks()),
     )
 
 
 @bp.get("/areas/<int:area_id>/dashboard", defaults={"as_csv": False})
-@bp.get("/areas/<int:area_id>/dashboard.csv", defaults={"as_csv": True})
+@bp.get(
+    "/areas/<int:area_id>/dashboard.csv", endpoint="area_dashboard_csv", defaults={"as_csv": True}
+)
 def area_dashboard(area_id: int, as_csv: bool):
     """One area's dashboard (or its CSV)."""
     area = db.get_or_404(Area, area_id)
@@ -315,7 +319,7 @@ def area_dashboard(area_id: int, as_csv: bool):
     return _dashboard_response(
         figures,
         f"area-{area.id}-dashboard" if as_csv else None,
-        csv_url=url_for("engagement.area_dashboard", area_id=area.id, as_csv=True, weeks=_weeks()),
+        csv_url=url_for("engagement.area_dashboard_csv", area_id=area.id, weeks=_weeks()),
     )
 
 
@@ -324,7 +328,11 @@ def _area_kpis(area_id: int) -> list[Kpi]:
 
 
 @bp.get("/consultations/<int:consultation_id>/dashboard", defaults={"as_csv": False})
-@bp.get("/consultations/<int:consultation_id>/dashboard.csv", defaults={"as_csv": True})
+@bp.get(
+    "/consultations/<int:consultation_id>/dashboard.csv",
+    endpoint="consultation_dashboard_csv",
+    defaults={"as_csv": True},
+)
 def consultation_dashboard(consultation_id: int, as_csv: bool):
     """One consultation's dashboard (or its CSV)."""
     consultation = db.get_or_404(Consultation, consultation_id)
@@ -339,9 +347,8 @@ def consultation_dashboard(consultation_id: int, as_csv: bool):
         f"consultation-{consultation.id}-dashboard" if as_csv else None,
         consultation=consultation,
         csv_url=url_for(
-            "engagement.consultation_dashboard",
+            "engagement.consultation_dashboard_csv",
             consultation_id=consultation.id,
-            as_csv=True,
             weeks=_weeks(),
         ),
     )
@@ -351,7 +358,11 @@ def consultation_dashboard(consultation_id: int, as_csv: bool):
 
 
 @bp.get("/consultations/<int:consultation_id>/report", defaults={"as_pdf": False})
-@bp.get("/consultations/<int:consultation_id>/report.pdf", defaults={"as_pdf": True})
+@bp.get(
+    "/consultations/<int:consultation_id>/report.pdf",
+    endpoint="report_pdf",
+    defaults={"as_pdf": True},
+)
 def report(consultation_id: int, as_pdf: bool):
     """A closed consultation's report, as HTML or PDF; 409 before it closes."""
     consultation = db.get_or_404(Consultation, consultation_id)
