@@ -29,4 +29,6 @@ def test_every_page_links_an_svg_icon_that_answers(client):
         assert response.status_code == 200
         assert response.mimetype == "image/svg+xml"
         assert response.get_data(as_text=True).lstrip().startswith("<svg")
-        assert "/favicon.ico" in links, page
+        ico = [href for href in links if href.endswith(".ico")]
+        assert ico, f"{page} links no ICO icon"
+        assert client.get(ico[0]).data == client.get("/favicon.ico").data
