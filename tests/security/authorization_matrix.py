@@ -170,6 +170,7 @@ ROWS: list[Row] = [
     R("GET", "/.well-known/security.txt", everyone(HIDDEN)),
     R("GET", "/privacy", everyone()),
     R("GET", "/sw.js", everyone()),
+    R("GET", "/favicon.ico", everyone()),
     R("GET", "/places/push/key", everyone()),
     # --- accounts -------------------------------------------------------------------
     R("GET", "/sign-in", everyone()),

@@ -242,7 +242,7 @@ def test_rows_name_every_role() -> None:
 
 # The table runs in parts (each with its own world), so parallel workers share it out.
 PARTS = {
-    "people": ("", "live", "standards", ".well-known", "privacy", "sw.js", "sign-in",
+    "people": ("", "live", "standards", ".well-known", "privacy", "sw.js", "favicon.ico", "sign-in",
                "sign-out", "sign-up", "verify", "password", "account", "admin", "notifications"),
     "consultations": ("consultations", "officer"),
     "places-and-moderation": ("places", "c", "tasks", "moderation", "engagement"),
