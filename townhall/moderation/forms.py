@@ -6,6 +6,7 @@ clauses appear without code changes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from flask_wtf import FlaskForm
@@ -17,15 +18,20 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from townhall.form_handling import InRange, an_id, choose_from_list
 from townhall.moderation.models import SanctionKind, Verdict
 from townhall.moderation.service import MAX_SANCTION, NOTE_MAX, current_standards
+from townhall.moderation.standards import Clause
 
 CLAUSE_PROMPT = "Choose the clause of the standards that this breaks."
 CLAUSE_FROM_LIST = "Choose a clause of the standards from the list."
 MAX_SANCTION_HOURS = MAX_SANCTION // timedelta(hours=1)
 
 
-def clause_choices(blank: str | None = "Choose a clause") -> list[SelectChoice]:
-    """A choice of "number title" for every clause, optionally after a blank choice."""
-    choices = [SelectChoice(c.number, f"{c.number} {c.title}") for c in current_standards().clauses]
+def clause_choices(
+    blank: str | None = "Choose a clause", clauses: Iterable[Clause] | None = None
+) -> list[SelectChoice]:
+    """A choice of "number title" for each of `clauses` (every clause by default),
+    optionally after a blank choice."""
+    offered = current_standards().clauses if clauses is None else clauses
+    choices = [SelectChoice(c.number, f"{c.number} {c.title}") for c in offered]
     return ([SelectChoice("", blank)] if blank else []) + choices
 
 
@@ -45,9 +51,12 @@ class FlagForm(FlaskForm):
         ],
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, clauses: Iterable[Clause] | None = None, **kwargs) -> None:
+        """Offer `clauses` (those the flagged post could break), or every clause."""
         super().__init__(*args, **kwargs)
-        self.clause.choices = clause_choices()
+        # A clause not offered is refused as "not from the list", so none that cannot
+        # apply to the post is recorded.
+        self.clause.choices = clause_choices(clauses=clauses)
 
 
 _VERDICTS = [

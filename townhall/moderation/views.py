@@ -25,7 +25,7 @@ from townhall.accounts.permissions import Permission, permission_required
 from townhall.database import parse_id
 from townhall.extensions import db, limiter
 from townhall.form_handling import accept, add_form_error, keeps_input, refused_status
-from townhall.moderation import permissions, service
+from townhall.moderation import flags, permissions, service
 from townhall.moderation.forms import (
     AppealDecisionForm,
     AppealForm,
@@ -79,7 +79,7 @@ def _flagger_key() -> str:
 )
 @keeps_input
 def flag(kind: str, content_id: int):
-    """Flag a post as breaking a clause of the standards."""
+    """Flag a post as breaking a clause of the standards; say so once it is flagged."""
     try:
         content_kind = get_kind(kind)
     except UnknownContentKind:
@@ -87,10 +87,28 @@ def flag(kind: str, content_id: int):
     post = content_kind.load(content_id)
     if post is None or not content_kind.readable_by(current_user, post):
         abort(404)  # what this person may not read does not exist for them
-    form = FlagForm()
-    status = refused_status() if request.method == "POST" else 200
     if not permissions.can(current_user, "flag"):
         abort(403)
+    page = {"kind": content_kind, "post": post, "content_id": content_id}
+    case = service.find_case(kind, content_id)
+    if case is not None and not case.state.visible:
+        # Hidden for a moderator already: nothing to quote (it is not published) or flag.
+        status = 409 if request.method == "POST" else 200
+        return render_template("moderation/flag.html", with_moderators=True, **page), status
+    page["quote"] = content_kind.text(post)
+    flagged = flags.flag_by(current_user, kind, content_id)
+    if flagged is not None:
+        refused = f"You have already flagged this {content_kind.label}. Thank you."
+        posted = request.method == "POST"
+        return render_template(
+            "moderation/flag.html",
+            flagged=flagged,
+            clause=service.current_standards().find(flagged.clause),
+            refused=refused if posted else None,
+            **page,
+        ), (409 if posted else 200)
+    form = FlagForm(clauses=flags.clauses_to_flag(service.current_standards(), content_kind, post))
+    status = refused_status() if request.method == "POST" else 200
     if accept(form):
         try:
             service.flag_post(
@@ -100,11 +118,12 @@ def flag(kind: str, content_id: int):
             status = _refuse(form, error)
         else:
             db.session.commit()
-            flash("Thank you. A moderator will look at it.", "success")
+            flash(
+                f"You flagged this {content_kind.label}. Thank you: a moderator will look at it.",
+                "success",
+            )
             return redirect(content_kind.link(post)), 303
-    return render_template(
-        "moderation/flag.html", form=form, kind=content_kind, post=post, content_id=content_id
-    ), status
+    return render_template("moderation/flag.html", form=form, **page), status
 
 
 # --- the queue --------------------------------------------------------------------
