@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from townhall.accounts.permissions import Permission, has_permission
 from townhall.notifications.service import unread_count
+from townhall.wording import ngettext
 
 
 def can(permission: Permission | str) -> bool:
@@ -26,13 +27,16 @@ def format_datetime(value: datetime | None, fmt: str = "%-d %B %Y, %H:%M") -> st
 def format_duration(value: timedelta) -> str:
     """A length of time in words, in its largest whole unit: "3 days", "an hour"."""
     seconds = int(value.total_seconds())
-    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+    units = (
+        (86_400, "a day", "%(shown)s days"),
+        (3_600, "an hour", "%(shown)s hours"),
+        (60, "a minute", "%(shown)s minutes"),
+    )
+    for size, one, many in units:
         if seconds >= size and seconds % size == 0:
             count = seconds // size
-            if count == 1:
-                return f"an {unit}" if unit == "hour" else f"a {unit}"
-            return f"{count:,} {unit}s"
-    return f"{seconds:,} seconds"
+            return ngettext(one, many, count, shown=f"{count:,}")
+    return ngettext("%(shown)s second", "%(shown)s seconds", seconds, shown=f"{seconds:,}")
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -40,6 +44,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = lambda v: format_datetime(v, "%-d %B %Y")
     app.jinja_env.filters["duration"] = format_duration
+    # Plurals: one helper, swapped for Babel's ngettext when translations arrive.
+    app.jinja_env.globals["ngettext"] = ngettext
 
     @app.context_processor
     def inject() -> dict[str, object]:

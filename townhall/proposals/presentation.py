@@ -1,15 +1,24 @@
 """Turn a tally result into what the results page shows: winners, a bar chart with
 its table, the round-by-round table (irv, stv), the pairwise matrix (schulze) and
-funded projects against the budget (pb). Templates only lay these out."""
+funded projects against the budget (pb). Templates only lay these out.
+
+The same view serves a running tally while a vote is open: there nothing has
+been won yet, so options are "leading", and with no ballots nothing leads.
+Each column is named for what it counts (contests won, total points, votes).
+"""
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
 from townhall.proposals.models import Method, Vote
 
 BAR_AREA = 100.0  # bar lengths are percentages of the longest bar
+LABEL_CHARACTERS = 26  # what fits in the chart's 220-unit label column, per line
+LINE_HEIGHT = 16  # of a label's lines, in SVG units
+ROW_HEIGHT = 34  # a bar's row with a one-line label
 
 
 @dataclass
@@ -21,6 +30,17 @@ class Bar:
     shown: str
     percent: float
     highlight: bool = False
+    lines: list[str] = field(default_factory=list)  # the label wrapped at word breaks
+    top: float = 0.0  # where its row starts in the chart
+    height: float = ROW_HEIGHT  # its row's height: taller when the label wraps
+
+
+def label_lines(label: str, width: int = LABEL_CHARACTERS) -> list[str]:
+    """A chart label wrapped at spaces into lines of about `width` characters.
+
+    Nothing is cut: a word longer than a line keeps a line to itself.
+    """
+    return textwrap.wrap(label, width, break_long_words=False, break_on_hyphens=False) or [""]
 
 
 @dataclass
@@ -55,11 +75,23 @@ class Budget:
 
 @dataclass
 class ResultsView:
-    """Everything the results page shows for one vote."""
+    """Everything the results page shows for one vote.
+
+    `value_heading` names what the chart's numbers count; `outcome_heading` names
+    the yes/no column ("Won", "Funded", or "Leading" while the vote is open).
+    `explanations` are plain sentences on what the numbers mean (exhausted
+    ballots, fractional votes, the quota). `running` is true for a count taken
+    while the vote is open; `no_ballots` when nothing has been cast yet.
+    """
 
     winners: list[str]
     chart_title: str
     bars: list[Bar]
+    value_heading: str = "Votes"
+    outcome_heading: str = "Won"
+    explanations: list[str] = field(default_factory=list)
+    running: bool = False
+    no_ballots: bool = False
     rounds: RoundsTable | None = None
     matrix: Matrix | None = None
     budget: Budget | None = None
@@ -80,16 +112,25 @@ def number(value: float | int | None) -> str:
 def _bars(values: dict[str, float], labels: dict[str, str], winners: list[str]) -> list[Bar]:
     top = max([float(v) for v in values.values()] + [0.0])
     ordered = sorted(values.items(), key=lambda kv: -float(kv[1]))
-    return [
-        Bar(
-            label=labels.get(key, key),
-            value=float(value),
-            shown=number(value),
-            percent=(float(value) / top * BAR_AREA) if top else 0.0,
-            highlight=key in winners,
+    bars, row_top = [], 4.0
+    for key, value in ordered:
+        label = labels.get(key, key)
+        lines = label_lines(label)
+        height = max(ROW_HEIGHT, LINE_HEIGHT * len(lines) + 14)
+        bars.append(
+            Bar(
+                label=label,
+                value=float(value),
+                shown=number(value),
+                percent=(float(value) / top * BAR_AREA) if top else 0.0,
+                highlight=key in winners,
+                lines=lines,
+                top=row_top,
+                height=height,
+            )
         )
-        for key, value in ordered
-    ]
+        row_top += height
+    return bars
 
 
 def _rounds_table(result: dict[str, Any], labels: dict[str, str]) -> RoundsTable:
@@ -111,8 +152,10 @@ def _rounds_table(result: dict[str, Any], labels: dict[str, str]) -> RoundsTable
                 f"{number(v)} to {labels.get(k, k)}" for k, v in transfer.get("to", {}).items()
             )
             kind = "surplus" if transfer.get("kind") == "surplus" else "votes"
+            # Titles are written by people: quote them, never add "'s" to them.
             parts.append(
-                f"{labels.get(transfer['from'], transfer['from'])}'s {kind} transferred: "
+                f"{kind.capitalize()} of “{labels.get(transfer['from'], transfer['from'])}” "
+                "transferred: "
                 + (moved or "none to continuing options")
                 + (
                     f"; {number(transfer['exhausted'])} exhausted"
@@ -141,10 +184,11 @@ def _matrix(result: dict[str, Any], labels: dict[str, str]) -> Matrix:
     return Matrix(labels=[labels[k] for k in keys], cells=grid(pairwise), strongest=grid(strongest))
 
 
-def _budget(result: dict[str, Any], vote: Vote, labels: dict[str, str]) -> Budget:
+def _budget(
+    result: dict[str, Any], vote: Vote, labels: dict[str, str], winners: list[str]
+) -> Budget:
     budget, used = float(result["budget"]), float(result["budget_used"])
     approvals = result.get("approvals", {})
-    winners = result["winners"]
     costs = {option.key: option.cost or 0 for option in vote.options}
     order = winners + sorted(
         (k for k in labels if k not in winners), key=lambda k: -approvals.get(k, 0)
@@ -175,34 +219,92 @@ def _tie_text(tie: dict[str, Any], labels: dict[str, str]) -> str:
     )
 
 
-def present(vote: Vote, result: dict[str, Any]) -> ResultsView:
-    """Build the results page's content from a vote and its tally result."""
+EXHAUSTED = (
+    "A ballot is exhausted when every option it ranks has been excluded, so it no "
+    "longer counts for anyone; the votes needed to win are counted from the "
+    "ballots still in the count."
+)
+IRV_THRESHOLD = (
+    "To win, an option needs more than half of the votes still in the count, so the "
+    "votes needed fall as ballots are exhausted."
+)
+STV_QUOTA = (
+    "The quota is the number of votes that makes sure of a seat: the ballots counted "
+    "divided by one more than the number of seats, rounded down, plus one. It is "
+    "worked out once from the first preferences and stays the same for the whole count."
+)
+STV_FRACTIONS = (
+    "Votes can be fractions: when an elected option has more votes than the quota, "
+    "the extra (its surplus) is passed on to the next preferences on all its "
+    "ballots, each ballot carrying a share of a vote."
+)
+RUNNING_QUOTA = "While the vote is open the quota grows with the ballots cast."
+
+
+def _explanations(method: Method, running: bool) -> list[str]:
+    """The sentences that say what a method's numbers mean."""
+    if method is Method.IRV:
+        return [EXHAUSTED, IRV_THRESHOLD]
+    if method is Method.STV:
+        return [EXHAUSTED, STV_QUOTA + (" " + RUNNING_QUOTA if running else ""), STV_FRACTIONS]
+    return []
+
+
+def present(
+    vote: Vote, result: dict[str, Any], *, running: bool = False, ballots: int | None = None
+) -> ResultsView:
+    """Build the results page's content from a vote and its tally result.
+
+    `running` says the vote is still open: options lead rather than win, and
+    with no ballots (`ballots` == 0) nothing leads at all.
+    """
     labels = {option.key: option.label for option in vote.options}
-    winners = result["winners"]
     method = vote.method
+    no_ballots = ballots == 0
+    # An open vote has no winners: the count only says who leads, and an empty
+    # count says nothing (a budget vote would otherwise "fund" unapproved projects).
+    winners = [] if running and no_ballots else result["winners"]
     rounds: RoundsTable | None = None
     matrix: Matrix | None = None
     budget: Budget | None = None
+    outcome = "Won"
     if method is Method.MAJORITY:
         values, title = result["rounds"][0]["tally"], "Votes for, against and abstaining"
+        heading = "Votes"
     elif method in (Method.IRV, Method.STV):
         values, title = result["rounds"][-1]["tally"], "Votes in the final round"
+        heading = "Votes in the final round"
+        outcome = "Elected" if method is Method.STV else "Won"
         rounds = _rounds_table(result, labels)
     elif method is Method.SCHULZE:
         values = result["rounds"][0]["beats"]
         title = "Head-to-head contests each option won"
+        heading = "Head-to-head contests won"
         matrix = _matrix(result, labels)
     elif method is Method.SCORE:
-        values, title = result["totals"], "Total score"
+        values, title = result["totals"], "Total score: every voter's points added up"
+        heading = "Total points"
     else:  # approval and both budgeting methods
         values, title = result["approvals"], "Approvals"
+        heading = "Approvals"
         if method.is_budgeting:
-            budget = _budget(result, vote, labels)
+            outcome = "Funded"
+            budget = _budget(result, vote, labels, winners)
+    if running:
+        outcome = "Leading"
+        if method is Method.IRV or method is Method.STV:
+            title = "Votes in the latest round"
+            heading = "Votes in the latest round"
     values = {k: v for k, v in values.items() if k in labels}
     return ResultsView(
         winners=[labels.get(k, k) for k in winners],
         chart_title=title,
         bars=_bars(values, labels, winners),
+        value_heading=heading,
+        outcome_heading=outcome,
+        explanations=_explanations(method, running),
+        running=running,
+        no_ballots=no_ballots,
         rounds=rounds,
         matrix=matrix,
         budget=budget,

@@ -371,6 +371,7 @@ def _vote_page(
         marks = votes.own_marks(vote, current_user)
     receipt = session.pop(f"receipt-{vote.id}", None)
     result = votes.current_result(vote, now) if state == "open" and vote.live_tallies else None
+    cast = votes.ballots_cast(vote)
     if status == 200 and state == "closed" and vote.closed_at is None:
         votes.close_vote(vote, now)  # its time has passed: freeze the result now
         db.session.commit()
@@ -384,8 +385,8 @@ def _vote_page(
         marks=marks or votes.BallotInput(),
         problem=problem,
         receipt=receipt,
-        live=present(vote, result) if result else None,
-        ballots=votes.ballots_cast(vote),
+        live=present(vote, result, running=True, ballots=cast) if result else None,
+        ballots=cast,
         officer=_runs(vote.consultation),
         action_form=ActionForm(formdata=None),
         Method=Method,
