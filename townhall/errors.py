@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from townhall.database import is_busy
 from townhall.form_handling import json_sent_to_a_form, refuse
+from townhall.wording import ngettext
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,9 @@ def _seconds_until_limit_resets() -> int:
 def _wait_in_words(seconds: int) -> str:
     """ "Wait 1 minute, then try again." (rounded up to whole minutes)."""
     minutes = max(1, math.ceil(seconds / 60))
-    return f"Wait {minutes} minute{'' if minutes == 1 else 's'}, then try again."
+    return ngettext(
+        "Wait %(num)d minute, then try again.", "Wait %(num)d minutes, then try again.", minutes
+    )
 
 
 def register_error_handlers(app: Flask) -> None:

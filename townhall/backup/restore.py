@@ -20,6 +20,7 @@ from townhall.backup.fileformat import BATCH, FORMAT, FORMAT_VERSION, Lines, ope
 from townhall.backup.revisions import check_schema_current, code_revision, known_revisions
 from townhall.backup.values import Unexpected, codec_for
 from townhall.moderation import audit
+from townhall.wording import ngettext
 
 # How long the import waits, on PostgreSQL, for other sessions to let go of the tables
 # before it gives up. A site serving requests holds them for a request at a time; a
@@ -114,8 +115,12 @@ def _refuse_other_sessions(connection: Connection) -> None:
         shown += " and others"
     count = len(rows)
     raise BackupError(
-        f"{count} other session{'s are' if count != 1 else ' is'} connected to this database "
-        f"({shown}). Stop the site first (its web and worker processes, and any console "
+        ngettext(
+            "%(num)d other session is connected to this database",
+            "%(num)d other sessions are connected to this database",
+            count,
+        )
+        + f" ({shown}). Stop the site first (its web and worker processes, and any console "
         "open on the database), then import again. If you are sure none of them will write, "
         "run the import with --force: it still locks every table, so they wait until it ends."
     )

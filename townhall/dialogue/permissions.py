@@ -15,6 +15,7 @@ from townhall.accounts.permissions import Permission, has_permission
 from townhall.consultations.models import Consultation, Phase, Status
 from townhall.consultations.permissions import Action, refusal
 from townhall.dialogue.models import Comment
+from townhall.wording import ngettext
 
 # How long an author may edit what they posted; one constant, shown to people too.
 EDIT_WINDOW = timedelta(minutes=15)
@@ -78,7 +79,11 @@ def edit_refusal(
         return "This comment has been deleted, so it cannot be edited."
     if now - comment.created_at > EDIT_WINDOW:
         minutes = int(EDIT_WINDOW.total_seconds() // 60)
-        return f"Comments can only be edited in the first {minutes} minutes after posting."
+        return ngettext(
+            "Comments can only be edited in the first minute after posting.",
+            "Comments can only be edited in the first %(num)d minutes after posting.",
+            minutes,
+        )
     return take_part_refusal(user, consultation)
 
 

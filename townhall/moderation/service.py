@@ -55,6 +55,7 @@ from townhall.moderation.standards import (
 )
 from townhall.notifications.models import NotificationKind
 from townhall.notifications.service import notify
+from townhall.wording import ngettext
 
 STANDARDS_KEY = "townhall.standards"
 QUEUE_PAGE = 50
@@ -104,8 +105,11 @@ class ContentRejected(ModerationError):
         if first.explanation:
             message += f" {first.explanation}"
         if others:
-            message += (
-                f" It also breaks clause{'s' if len(others) > 1 else ''} {', '.join(others)}."
+            message += " " + ngettext(
+                "It also breaks clause %(clauses)s.",
+                "It also breaks clauses %(clauses)s.",
+                len(others),
+                clauses=", ".join(others),
             )
         message += " Your text is below so you can change it."
         super().__init__(message)

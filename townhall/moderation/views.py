@@ -36,6 +36,7 @@ from townhall.moderation.forms import (
 )
 from townhall.moderation.models import ModerationCase, SanctionKind, Verdict
 from townhall.moderation.registry import UnknownContentKind, get_kind
+from townhall.wording import ngettext
 
 bp = Blueprint("moderation", __name__)
 
@@ -173,7 +174,7 @@ def bulk():
     except service.ModerationError as error:
         return _queue_page(form, _refuse(form, error))
     db.session.commit()
-    flash(f"Decided {result.decided} post{'s' if result.decided != 1 else ''}.", "success")
+    flash(ngettext("Decided %(num)d post.", "Decided %(num)d posts.", result.decided), "success")
     for reason in result.skipped:
         flash(reason, "error")
     return redirect(url_for("moderation.queue")), 303

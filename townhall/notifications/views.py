@@ -12,6 +12,7 @@ from townhall.extensions import db
 from townhall.form_handling import accept
 from townhall.notifications import service
 from townhall.notifications.models import NotificationKind
+from townhall.wording import ngettext
 
 bp = Blueprint("notifications", __name__)
 
@@ -67,7 +68,10 @@ def mark_all_read():
         abort(400)
     count = service.mark_all_read(current_user)
     db.session.commit()
-    flash(f"Marked {count} notification{'s' if count != 1 else ''} read.", "success")
+    flash(
+        ngettext("Marked %(num)d notification read.", "Marked %(num)d notifications read.", count),
+        "success",
+    )
     return redirect(url_for("notifications.index"), 303)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from townhall.extensions import db
+from townhall.wording import ngettext
 
 
 @click.group("places")
@@ -33,7 +34,9 @@ def send() -> None:
     counts = push.deliver_due()
     db.session.commit()
     click.echo(
-        f"Sent {emails} digests, released {held} held pushes; pushes: "
+        ngettext("Sent %(num)d digest", "Sent %(num)d digests", emails)
+        + ngettext(", released %(num)d held push", ", released %(num)d held pushes", held)
+        + "; pushes: "
         + ", ".join(f"{v} {k}" for k, v in counts.items())
         + "."
     )
@@ -50,4 +53,8 @@ def tick() -> None:
     db.session.commit()
     counts = push.deliver_due()
     db.session.commit()
-    click.echo(f"Purged {purged} check-ins, sent {emails} digests, pushed {counts['sent']}.")
+    click.echo(
+        ngettext("Purged %(num)d check-in", "Purged %(num)d check-ins", purged)
+        + ngettext(", sent %(num)d digest", ", sent %(num)d digests", emails)
+        + f", pushed {counts['sent']}."
+    )

@@ -71,6 +71,7 @@ from townhall.places.models import (
 from townhall.proposals.models import Proposal, ProposalStatus
 from townhall.proposals.votes import VoteRefused, VoteToCast, open_votes_for
 from townhall.signatures import written_as_issued
+from townhall.wording import ngettext
 
 # A check-in whose browser shared a position further than this from the place is refused.
 CHECK_IN_DISTANCE_M = 500
@@ -312,8 +313,13 @@ def check_in(
             notify(
                 [user.id],
                 NotificationKind.STAFF_TASK,
-                f"You have {len(tasks)} task{'s' if len(tasks) != 1 else ''} at {place.name}: "
-                f"{titles}",
+                ngettext(
+                    "You have %(num)d task at %(place)s: %(titles)s",
+                    "You have %(num)d tasks at %(place)s: %(titles)s",
+                    len(tasks),
+                    place=place.name,
+                    titles=titles,
+                ),
                 link_to("places.check_in_page", code=check_in_code(place)),
             )
             from townhall.places import push

@@ -16,9 +16,11 @@ VOTES_SECTION_ORDER = 50
 def init_app(app: Flask) -> None:
     """Register the proposal and vote pages and their sections of the consultation page."""
     from townhall.consultations.sections import Section, register_section
+    from townhall.proposals.presentation import support_progress
     from townhall.proposals.views import bp, render_proposals_section, render_votes_section
 
     app.register_blueprint(bp)
+    app.add_template_global(support_progress)
     register_section(
         Section(key="proposals", order=PROPOSALS_SECTION_ORDER, render=render_proposals_section)
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from townhall.proposals.models import Method, Vote
+from townhall.wording import ngettext
 
 BAR_AREA = 100.0  # bar lengths are percentages of the longest bar
 LABEL_CHARACTERS = 26  # what fits in the chart's 220-unit label column, per line
@@ -33,6 +34,24 @@ class Bar:
     lines: list[str] = field(default_factory=list)  # the label wrapped at word breaks
     top: float = 0.0  # where its row starts in the chart
     height: float = ROW_HEIGHT  # its row's height: taller when the label wraps
+
+
+def support_progress(count: int, threshold: int) -> str:
+    """A proposal's supports against the shortlist threshold, in words that hold
+    when the count passes it ("9 supports (target 5 reached)", never "9 of 5")."""
+    if count >= threshold:
+        return ngettext(
+            "%(num)d support (target %(target)d reached)",
+            "%(num)d supports (target %(target)d reached)",
+            count,
+            target=threshold,
+        )
+    return ngettext(
+        "%(count)d of %(num)d support needed",
+        "%(count)d of %(num)d supports needed",
+        threshold,
+        count=count,
+    )
 
 
 def label_lines(label: str, width: int = LABEL_CHARACTERS) -> list[str]:

@@ -63,6 +63,7 @@ from townhall.proposals.models import Method, Proposal, ProposalStatus, Vote
 from townhall.proposals.named_places import place_choices
 from townhall.proposals.permissions import Action, can, refusal
 from townhall.proposals.presentation import number, present
+from townhall.wording import ngettext
 
 bp = Blueprint("proposals", __name__)
 
@@ -283,8 +284,18 @@ def set_threshold(consultation_id: int):
         flash(str(error), "error")
         return redirect(url_for("consultations.show", consultation_id=consultation.id), 303)
     db.session.commit()
-    extra = f" {len(shortlisted)} proposal(s) shortlisted now." if shortlisted else ""
-    flash(f"Proposals need {form.threshold.data} supports to be shortlisted.{extra}", "success")
+    message = ngettext(
+        "Proposals need %(num)d support to be shortlisted.",
+        "Proposals need %(num)d supports to be shortlisted.",
+        form.threshold.data,
+    )
+    if shortlisted:
+        message += " " + ngettext(
+            "%(num)d proposal is shortlisted now.",
+            "%(num)d proposals are shortlisted now.",
+            len(shortlisted),
+        )
+    flash(message, "success")
     return redirect(
         url_for("consultations.show", consultation_id=consultation.id) + "#proposals", 303
     )
