@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 
@@ -18,7 +19,7 @@ def officer_in(scene, sign_in):
 
 
 def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
 
 
 def test_the_report_counts_one_question_in_the_singular(officer_in, scene, client):
@@ -31,3 +32,59 @@ def test_the_report_counts_one_question_in_the_singular(officer_in, scene, clien
     assert "1 question was asked; 0 were answered within" in text
     assert "1 questions" not in text and "1 official responses" not in text
     assert "officers gave 1 official response." in text
+
+
+def test_a_past_period_with_no_figure_has_no_status(officer_in, scene, client):
+    from datetime import timedelta
+
+    from townhall.database import utcnow
+    from townhall.engagement import service
+
+    plan = service.create_plan(scene.officer, scene.a.process_area_id, "Consultation done well")
+    objective = service.add_objective(plan, "Votes people use", "More people vote")
+    today = utcnow().date()
+    first, last = today - timedelta(days=100), today - timedelta(days=90)
+    # Nothing happened then: turnout (higher is better) and the wait for an outcome
+    # (lower is better) both have nothing to measure.
+    service.add_kpi(objective, "turnout", 40, first, last)
+    service.add_kpi(objective, "outcome_days", 28, first, last)
+    db.session.commit()
+    for url in ("/engagement/dashboard", f"/engagement/plans/{plan.id}"):
+        html = client.get(url).get_data(as_text=True)
+        statuses = re.findall(r'<span class="kpi-status kpi-([\w-]+)">([^<]+)</span>', html)
+        assert statuses == [("no-figure", "No figure"), ("no-figure", "No figure")], url
+        assert "no figure yet" not in html
+
+
+def test_participants_and_residents_say_whom_each_counts(officer_in, scene, client):
+    html = client.get("/engagement/dashboard").get_data(as_text=True)
+    rows = {
+        key: _text(row)
+        for key, row in re.findall(
+            r'data-indicator="(participants|residents_reached)">(.*?)</tr>', html, re.S
+        )
+    }
+    # Participants counts the council's own people (an officer's official answer);
+    # unique residents leaves them out and adds those who only followed.
+    assert "officers, moderators and admins included" in rows["participants"]
+    assert "Unique residents reached leaves the council's own people out" in rows["participants"]
+    assert "not officers, moderators or admins" in rows["residents_reached"]
+    assert "only followed" in rows["residents_reached"]
+
+
+def test_kpi_tables_give_the_whole_objective(officer_in, scene, client):
+    from tests.engagement.conftest import period
+    from townhall.engagement import service
+
+    text = "Residents who cannot come to the library in the week shape its Sunday opening hours"
+    assert len(text) > 80
+    plan = service.create_plan(scene.officer, scene.a.process_area_id, "Consultation done well")
+    objective = service.add_objective(plan, text, "Hours that suit readers")
+    first, last = period(7, 7)
+    service.add_kpi(objective, "comments", 3, first, last)
+    db.session.commit()
+    html = client.get("/engagement/dashboard").get_data(as_text=True)
+    assert f'<th scope="row">Consultation done well: {text}</th>' in unescape(html)
+    html = client.get(f"/engagement/plans/{plan.id}").get_data(as_text=True)
+    assert f"KPIs of “{text}”</caption>" in unescape(html)
+    assert "…" not in html

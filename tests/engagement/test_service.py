@@ -99,13 +99,15 @@ AFTER = END + timedelta(days=1)
         # A rate is judged as it stands.
         ("turnout", 30.0, 40, HALFWAY, KpiStatus.AT_RISK),
         ("turnout", 45.0, 40, AFTER, KpiStatus.ON_TRACK),
-        ("turnout", None, 40, HALFWAY, KpiStatus.AT_RISK),
-        ("turnout", None, 40, AFTER, KpiStatus.MISSED),
-        # Lower is better for durations; nothing late yet is on track.
+        # No figure is no status, whatever the indicator and period (issue 15, finding 15).
+        ("turnout", None, 40, HALFWAY, KpiStatus.NO_FIGURE),
+        ("turnout", None, 40, AFTER, KpiStatus.NO_FIGURE),
+        # Lower is better for durations.
         ("outcome_days", 20.0, 28, AFTER, KpiStatus.ON_TRACK),
         ("outcome_days", 30.0, 28, HALFWAY, KpiStatus.AT_RISK),
         ("outcome_days", 30.0, 28, AFTER, KpiStatus.MISSED),
-        ("outcome_days", None, 28, AFTER, KpiStatus.ON_TRACK),
+        ("outcome_days", None, 28, AFTER, KpiStatus.NO_FIGURE),
+        ("outcome_days", None, 28, HALFWAY, KpiStatus.NO_FIGURE),
     ],
 )
 def test_status_is_derived_from_figure_target_and_period(key, value, target, now, status):

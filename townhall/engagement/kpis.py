@@ -344,9 +344,11 @@ def _participant_ids(scope: Scope, start: datetime, end: datetime) -> Select:
 @indicator(
     "participants",
     "Participants",
-    "People who commented, replied, proposed, supported or voted, counted as the other "
-    "figures count those (comments and proposals the public can read: not deleted, held, "
-    "hidden or refused; supports of such proposals only).",
+    "Everyone who commented, replied, proposed, supported or voted, council officers, "
+    "moderators and admins included (an officer's official response counts), counted as "
+    "the other figures count those (comments and proposals the public can read: not "
+    "deleted, held, hidden or refused; supports of such proposals only). Unique residents "
+    "reached leaves the council's own people out, so it can be lower.",
     source="dialogue, proposals",
 )
 def participants(scope: Scope, start: datetime, end: datetime) -> float | None:
@@ -357,7 +359,9 @@ def participants(scope: Scope, start: datetime, end: datetime) -> float | None:
 @indicator(
     "residents_reached",
     "Unique residents reached",
-    "Citizens and staff who took part in, or began following, a consultation.",
+    "Citizens and staff who took part in, or began following, a consultation: not "
+    "officers, moderators or admins, whom Participants counts, and with those who only "
+    "followed, whom Participants does not.",
     source="dialogue, proposals, consultations",
 )
 def residents_reached(scope: Scope, start: datetime, end: datetime) -> float | None:

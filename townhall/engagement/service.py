@@ -237,16 +237,28 @@ def add_kpi(
     return kpi
 
 
+# What a KPI with nothing to measure shows, as its figure and as its status.
+NO_FIGURE = "No figure"
+
+
 class KpiStatus(enum.StrEnum):
     """How a KPI stands; derived from its figure, target and period, never typed in."""
 
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
     MISSED = "missed"
+    # Nothing to measure (a rate with no one to count, a duration with nothing
+    # done): no figure, so no status either way, whatever the period.
+    NO_FIGURE = "no_figure"
 
     @property
     def label(self) -> str:
-        return {"on_track": "On track", "at_risk": "At risk", "missed": "Missed"}[self.value]
+        return {
+            "on_track": "On track",
+            "at_risk": "At risk",
+            "missed": "Missed",
+            "no_figure": NO_FIGURE,
+        }[self.value]
 
 
 @dataclass(frozen=True)
@@ -272,7 +284,7 @@ class KpiReading:
 def show(value: float | None, unit: Unit) -> str:
     """A figure in words: whole numbers for counts, one decimal otherwise."""
     if value is None:
-        return "no figure yet"
+        return NO_FIGURE
     if unit is Unit.COUNT:
         return f"{round(value):,}"
     return f"{value:,.1f}{unit.suffix}"
@@ -298,9 +310,9 @@ def derive_status(
 
     After the period: met (on track) or missed. During it: a total is on track when it
     has reached the target pro-rated to the time elapsed; a rate or duration when it
-    meets the target as it stands. No figure yet (nothing to measure) is on track for
-    an indicator where lower is better (nothing has been late) and at risk, or missed
-    once the period is over, where higher is better.
+    meets the target as it stands. With no figure (nothing to measure) there is no
+    status either: NO_FIGURE, the same for every indicator and period, since neither
+    "missed" nor "on track" can be said of nothing.
     """
     ended = now >= end
     expected = None
@@ -308,9 +320,7 @@ def derive_status(
         elapsed = max(0.0, (now - start) / (end - start))
         expected = round(target * elapsed, 1)
     if value is None:
-        if indicator.better is Better.LOWER:
-            return KpiStatus.ON_TRACK, expected
-        return (KpiStatus.MISSED if ended else KpiStatus.AT_RISK), expected
+        return KpiStatus.NO_FIGURE, expected
     met = value >= target if indicator.better is Better.HIGHER else value <= target
     if met:
         return KpiStatus.ON_TRACK, expected
