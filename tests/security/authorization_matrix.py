@@ -225,6 +225,69 @@ ROWS: list[Row] = [
         data={"password": "another long passphrase", "confirm": "another long passphrase"},
     ),
     R("GET", "/account", signed_in()),
+    # One's own settings; a new password ends the actor's other sessions, so each
+    # change runs as a throwaway account.
+    R("GET", "/account/password", signed_in()),
+    R(
+        "POST",
+        "/account/password",
+        signed_in(),
+        own_session=True,
+        data={
+            "current_password": "correct horse battery staple",
+            "password": "another long passphrase",
+            "confirm": "another long passphrase",
+        },
+    ),
+    R("GET", "/account/display-name", signed_in()),
+    R(
+        "POST",
+        "/account/display-name",
+        signed_in(),
+        own_session=True,
+        data={"display_name": "Renamed {role}"},
+    ),
+    R("GET", "/account/email-address", signed_in()),
+    R(
+        "POST",
+        "/account/email-address",
+        signed_in(),
+        changes=False,  # it sends mail; the address changes only through the link
+        data={
+            "email": "moved-{role}@example.org",
+            "current_password": "correct horse battery staple",
+        },
+    ),
+    # The emailed links work for whoever holds them: the link is the proof.
+    R(
+        "GET",
+        "/account/email-address/confirm/<token>",
+        everyone(),
+        url="/account/email-address/confirm/{t}",
+        make="make_email_change_token",
+    ),
+    R(
+        "POST",
+        "/account/email-address/confirm/<token>",
+        {**everyone(), "anonymous": SIGN_IN},
+        url="/account/email-address/confirm/{t}",
+        make="make_email_change_token",
+        changes=None,  # it moves the address for whoever holds the link, then asks to sign in
+    ),
+    R(
+        "GET",
+        "/account/email-address/not-me/<token>",
+        everyone(),
+        url="/account/email-address/not-me/{t}",
+        make="make_not_me_token",
+    ),
+    R(
+        "POST",
+        "/account/email-address/not-me/<token>",
+        everyone(),
+        url="/account/email-address/not-me/{t}",
+        make="make_not_me_token",
+    ),
     R("GET", "/admin/users", only(ADMINS)),
     R(
         "POST",

@@ -467,6 +467,18 @@ class World:
         db.session.flush()
         return token
 
+    def make_email_change_token(self, role: str, actor: User | None) -> str:
+        """A link confirming a new email address for a new person."""
+        self.counter += 1
+        person = self.person(Role.CITIZEN)
+        return accounts.request_email_change(person, PASSWORD, f"moved-{self.counter}@example.org")
+
+    def make_not_me_token(self, role: str, actor: User | None) -> str:
+        """A "this was not me" link for a new person's change of email address."""
+        self.counter += 1
+        person = self.person(Role.CITIZEN)
+        return accounts.make_not_me_token(person, f"moved-{self.counter}@example.org")
+
     def make_verify_token(self, role: str, actor: User | None) -> str:
         """An email confirmation token for an unverified person."""
         return accounts.make_verification_token(self.person(Role.CITIZEN, verified=False))

@@ -42,11 +42,12 @@ def display_name_max() -> int:
     return min(DISPLAY_NAME_MAX, limit) if limit else DISPLAY_NAME_MAX
 
 
-class SignUpForm(FlaskForm):
-    """Create an account."""
+class _DisplayNameLimit:
+    """A form's `display_name` field stating and checking the standards' length limit."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    display_name: StringField
+
+    def _describe_display_name(self) -> None:
         limit = display_name_max()
         self.display_name.description = (
             f"Shown beside what you write: 2 to {limit} characters. You can use your first name."
@@ -59,6 +60,14 @@ class SignUpForm(FlaskForm):
         limit = display_name_max()
         if not 2 <= size <= limit:
             raise ValidationError(f"Use 2 to {limit} characters; this name has {size}.")
+
+
+class SignUpForm(_DisplayNameLimit, FlaskForm):
+    """Create an account."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._describe_display_name()
 
     display_name = StringField(
         "Display name",
@@ -132,3 +141,65 @@ class RoleForm(FlaskForm):
         validators=[DataRequired("Choose a role.")],
         **choose_from_list("Choose a role from the list."),
     )
+
+
+def _current_password_field() -> PasswordField:
+    return PasswordField(
+        "Current password",
+        description="So that no one else can change this while you are signed in.",
+        validators=[DataRequired("Enter your current password."), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    """Choose a new password, giving the current one."""
+
+    current_password = _current_password_field()
+    password = PasswordField(
+        "New password",
+        description="At least 10 characters. A few unrelated words make a strong password.",
+        validators=[DataRequired("Choose a new password."), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[
+            DataRequired("Type your new password again."),
+            EqualTo("password", message="The two new passwords do not match."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class DisplayNameForm(_DisplayNameLimit, FlaskForm):
+    """Choose a new display name."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._describe_display_name()
+
+    display_name = StringField(
+        "New display name",
+        validators=[DataRequired("Enter the name to show beside your posts.")],
+        render_kw={"autocomplete": "nickname"},
+    )
+
+
+class ChangeEmailForm(FlaskForm):
+    """Ask to move the account to a new email address."""
+
+    # Named `email` so the limit on mail to one address reads it as sign-up's does.
+    email = EmailField(
+        "New email address",
+        description="We send a link there; your address changes once you open it.",
+        validators=[
+            DataRequired("Enter your new email address."),
+            Length(max=EMAIL_MAX, message=f"Use at most {EMAIL_MAX} characters."),
+            Email(
+                "Enter an email address in the form name@example.org.", check_deliverability=False
+            ),
+        ],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+    current_password = _current_password_field()

@@ -303,3 +303,183 @@ def change_role(user: User, new_role: Role, *, changed_by: User) -> RoleChange:
 def count_users() -> int:
     """Return how many accounts exist."""
     return db.session.scalar(select(func.count()).select_from(User)) or 0
+
+
+# --- a signed-in person's own settings -----------------------------------------------
+
+EMAIL_CHANGE_SALT = "townhall.change-email"
+NOT_ME_SALT = "townhall.change-email-not-me"
+#: How long the old address's "this was not me" link works: longer than the change
+#: link, since a person may read that mailbox less often than they use the account.
+NOT_ME_MAX_AGE = timedelta(days=14)
+
+
+class WrongPassword(AccountError):
+    """The current password given to change a setting is not the account's."""
+
+
+class NothingChanged(AccountError):
+    """The new value is the one the account already has."""
+
+
+def _check_current_password(user: User, password: str) -> None:
+    if not verify_password(user.password_hash, password):
+        raise WrongPassword("Your current password is not right. Type it again.")
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Set a new password, given the current one, and end every session of `user`.
+
+    The caller starts this session afresh, so only the other devices are signed out.
+    Reset links already sent stop working (they carry the old password's fingerprint).
+    Raise WrongPassword or WeakPassword.
+    """
+    _check_current_password(user, current_password)
+    if verify_password(user.password_hash, new_password):
+        raise WeakPassword(["Choose a password different from your current one."])
+    problems = password_problems(new_password, email=user.email, display_name=user.display_name)
+    if problems:
+        raise WeakPassword(problems)
+    user.password_hash = hash_password(new_password)
+    end_sessions(user)
+
+
+def change_display_name(user: User, display_name: str) -> None:
+    """Give `user` a new display name, held to the channel standards as at sign-up.
+
+    The standards run when this flushes (moderation watches the user table): a name
+    they reject raises their refusal, naming the clause; a held one is shown as a
+    placeholder until a moderator approves it (the caller compares the name shown
+    with the one asked for). Raise NothingChanged when the name is the same.
+    """
+    display_name = " ".join(display_name.split())
+    if display_name == user.display_name:
+        raise NothingChanged(f"Your display name is already “{display_name}”.")
+    user.display_name = display_name
+    db.session.flush()
+
+
+def _email_change_serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def request_email_change(user: User, current_password: str, new_email: str) -> str | None:
+    """Check a change of address and return the token that confirms it at the new one.
+
+    Return None when another account already has the new address: the caller says the
+    same as when it is free (and tells that account's owner instead), so the form does
+    not reveal who has an account. Nothing changes until the token is used; it carries
+    the password's fingerprint, so a new password (or "this was not me") stops it.
+    Raise WrongPassword, or NothingChanged when the address is already this account's.
+    """
+    _check_current_password(user, current_password)
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise NothingChanged(f"{new_email} is already your email address.")
+    if find_user_by_email(new_email) is not None:
+        return None
+    return _email_change_serializer(EMAIL_CHANGE_SALT).dumps(
+        {"user": user.id, "old": user.email, "new": new_email, "fp": _password_fingerprint(user)}
+    )
+
+
+def make_not_me_token(user: User, new_email: str) -> str:
+    """Return the token of the old address's "this was not me" link for a change."""
+    return _email_change_serializer(NOT_ME_SALT).dumps(
+        {
+            "user": user.id,
+            "old": user.email,
+            "new": normalise_email(new_email),
+            "fp": _password_fingerprint(user),
+        }
+    )
+
+
+def _load_change_token(token: str, salt: str, max_age: timedelta) -> tuple[User, dict]:
+    """The account and data of an email-change token; raise TokenInvalid or TokenExpired."""
+    try:
+        if not written_as_issued(token):
+            raise BadSignature("not written as issued")
+        data = _email_change_serializer(salt).loads(token, max_age=int(max_age.total_seconds()))
+    except SignatureExpired:
+        raise TokenExpired(
+            "This link has expired. Ask for the change again from your account page."
+        ) from None
+    except BadSignature:
+        raise TokenInvalid("This link is not valid. Check it was copied whole.") from None
+    user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
+    if user is None:
+        raise TokenInvalid("This link is not valid for any account.")
+    return user, data
+
+
+def check_email_change(token: str) -> tuple[User, str]:
+    """Return the account and new address of a live change link.
+
+    Raise TokenInvalid, TokenExpired, or TokenUsed when it was used already, or the
+    password has changed since it was sent (by the person, or after "this was not me").
+    """
+    max_age: timedelta = current_app.config["EMAIL_VERIFICATION_MAX_AGE"]
+    user, data = _load_change_token(token, EMAIL_CHANGE_SALT, max_age)
+    if user.email == data.get("new"):
+        raise TokenUsed(f"This link has already been used: your email address is {user.email}.")
+    if user.email != data.get("old") or not hmac.compare_digest(
+        str(data.get("fp")), _password_fingerprint(user)
+    ):
+        raise TokenUsed(
+            "This link no longer works: your account has changed since it was sent. "
+            "Ask for the change again from your account page."
+        )
+    return user, str(data["new"])
+
+
+def confirm_email_change(token: str) -> tuple[User, str]:
+    """Move the account to the new address in a live change link; return it and the old one.
+
+    The address is confirmed (the link reached it) and every session ends: an email
+    address is a credential, since reset links go to it. Raise as `check_email_change`,
+    or EmailTaken when another account took the address after the link was sent.
+    """
+    user, new_email = check_email_change(token)
+    if find_user_by_email(new_email) is not None:
+        raise EmailTaken(
+            f"Another account now uses {new_email}, so yours cannot move to it. "
+            "Choose another address from your account page."
+        )
+    old_email = user.email
+    user.email = new_email
+    user.email_verified_at = utcnow()
+    end_sessions(user)
+    db.session.flush()
+    return user, old_email
+
+
+def check_not_me(token: str) -> tuple[User, dict]:
+    """Return the account and the change ("old" and "new" address) of a live "not me" link.
+
+    Raise TokenInvalid, TokenExpired, or TokenUsed once the password has changed.
+    """
+    user, data = _load_change_token(token, NOT_ME_SALT, NOT_ME_MAX_AGE)
+    if not hmac.compare_digest(str(data.get("fp")), _password_fingerprint(user)):
+        raise TokenUsed(
+            "This link has already been used, or your password has changed since it was "
+            "sent: the change it told you of can no longer go ahead."
+        )
+    return user, data
+
+
+def refuse_email_change(token: str) -> User:
+    """Stop a change of address the owner did not ask for, and lock the account's password.
+
+    Whoever asked knew the password (the change needs it), so it is replaced by one no
+    one knows: the change link stops working, every session ends, and only a reset link
+    sent to the owner's address lets anyone in again. A change already confirmed is
+    undone, so that link goes to the owner's own address. Raise as `check_not_me`.
+    """
+    user, data = check_not_me(token)
+    old_email = str(data.get("old", ""))
+    if user.email == data.get("new") and old_email and find_user_by_email(old_email) is None:
+        user.email = old_email
+    user.password_hash = hash_password(secrets.token_urlsafe(32))
+    end_sessions(user)
+    return user

@@ -24,7 +24,10 @@ from werkzeug.wrappers import Response
 
 from townhall.accounts import lockout, service
 from townhall.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
     ConfirmForm,
+    DisplayNameForm,
     ForgotPasswordForm,
     ResetPasswordForm,
     RoleForm,
@@ -314,6 +317,212 @@ def reset_password(token: str):
 def account():
     """Show the signed-in person's account."""
     return render_template("accounts/account.html")
+
+
+def _keep_this_session(user: User) -> None:
+    """Carry this browser over after `user`'s sessions were ended: the others stay ended."""
+    remembered = request.cookies.get(
+        current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    )
+    _start_session(user, remember=remembered is not None)
+
+
+def _settings_page(template: str, form: Any):
+    status = refused_status() if request.method == "POST" else 200
+    return render_template(f"accounts/{template}.html", form=form), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limit_form_posts(
+    lambda: current_app.config["RATELIMIT_SIGN_IN"],
+    scope="change-password",
+    key=_signed_in_account,
+    message="Too many tries at your current password.",
+)
+@keeps_input
+def change_password():
+    """Choose a new password, giving the current one; other devices are signed out."""
+    form = ChangePasswordForm()
+    if accept(form):
+        try:
+            service.change_password(current_user, form.current_password.data, form.password.data)
+        except service.WrongPassword as error:
+            form.current_password.errors.append(str(error))
+        except service.WeakPassword as error:
+            form.password.errors.extend(error.problems)
+        else:
+            user = current_user._get_current_object()
+            db.session.commit()
+            _keep_this_session(user)
+            flash(
+                "Your password has been changed. You are still signed in here; "
+                "every other device has been signed out.",
+                "success",
+            )
+            return redirect(url_for("accounts.account"), 303)
+    return _settings_page("change_password", form)
+
+
+@bp.route("/account/display-name", methods=["GET", "POST"])
+@login_required
+@keeps_input
+def change_display_name():
+    """Choose a new display name, held to the channel standards as at sign-up."""
+    form = DisplayNameForm()
+    if request.method == "GET":
+        form.display_name.data = current_user.display_name
+    if accept(form):
+        asked = " ".join(form.display_name.data.split())
+        try:
+            service.change_display_name(current_user, asked)
+        except service.AccountError as error:
+            db.session.rollback()
+            form.display_name.errors.append(str(error))
+        else:
+            db.session.commit()
+            if current_user.display_name == asked:
+                flash(f"Your display name is now “{asked}”.", "success")
+            else:
+                flash(
+                    f"Your new display name “{asked}” waits for a moderator to check it "
+                    "against the channel standards. Until then you are shown as "
+                    f"“{current_user.display_name}”.",
+                    "info",
+                )
+            return redirect(url_for("accounts.account"), 303)
+    return _settings_page("change_display_name", form)
+
+
+@bp.route("/account/email-address", methods=["GET", "POST"])
+@login_required
+@limit_form_posts(
+    lambda: current_app.config["RATELIMIT_SIGN_IN"],
+    scope="change-email",
+    key=_signed_in_account,
+    message="Too many tries at your current password.",
+)
+@_limit_emails_to(_signed_in_account)
+@_limit_emails_to(_email_typed)
+@keeps_input
+def change_email():
+    """Ask to move the account to a new address: it changes once the link sent there is opened."""
+    form = ChangeEmailForm()
+    if accept(form):
+        user = current_user._get_current_object()
+        try:
+            token = service.request_email_change(user, form.current_password.data, form.email.data)
+        except service.WrongPassword as error:
+            form.current_password.errors.append(str(error))
+        except service.AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            new_email = service.normalise_email(form.email.data)
+            _send_email_change_mail(user, new_email, token)
+            # The same page whether or not another account has the address.
+            return render_template("accounts/email_change_sent.html", email=new_email)
+    return _settings_page("change_email", form)
+
+
+def _send_email_change_mail(user: User, new_email: str, token: str | None) -> None:
+    """Mail the new address its link (or, when it has an account, its owner) and the old one."""
+    if token is not None:
+        send_mail(
+            new_email,
+            "Confirm your new email address",
+            "email_change_confirm",
+            user=user,
+            link=url_for("accounts.confirm_email_change", token=token, _external=True),
+        )
+    else:
+        send_mail(
+            new_email,
+            "Someone tried to use this address",
+            "email_change_taken",
+            sign_in_link=url_for("accounts.sign_in", _external=True),
+        )
+    # Told either way, so this mail cannot tell whether the new address has an account.
+    send_mail(
+        user.email,
+        "Your email address is being changed",
+        "email_change_notice",
+        user=user,
+        new_email=new_email,
+        link=url_for(
+            "accounts.not_me",
+            token=service.make_not_me_token(user, new_email),
+            _external=True,
+        ),
+    )
+
+
+def _change_link_problem(error: service.AccountError):
+    return render_template("accounts/link_problem.html", message=str(error), change=True), 400
+
+
+@bp.route("/account/email-address/confirm/<token>", methods=["GET", "POST"])
+def confirm_email_change(token: str):
+    """Move the account to its new address from the link sent there (the button confirms)."""
+    try:
+        user, new_email = service.check_email_change(token)
+    except service.AccountError as error:
+        return _change_link_problem(error)
+    form = ConfirmForm()
+    if accept(form):
+        signed_in_here = current_user.is_authenticated and current_user.id == user.id
+        try:
+            service.confirm_email_change(token)
+        except service.AccountError as error:
+            db.session.rollback()
+            return _change_link_problem(error)
+        db.session.commit()
+        if signed_in_here:
+            _keep_this_session(user)
+            flash(
+                f"Your email address is now {new_email}. You are still signed in here; "
+                "every other device has been signed out.",
+                "success",
+            )
+            return redirect(url_for("accounts.account"), 303)
+        flash(f"Your email address is now {new_email}. Sign in with it from now on.", "success")
+        # Someone else signed in on this browser stays signed in; only they see the page.
+        where = "home.index" if current_user.is_authenticated else "accounts.sign_in"
+        return redirect(url_for(where), 303)
+    status = refused_status() if request.method == "POST" else 200
+    return render_template(
+        "accounts/confirm_email_change.html", form=form, user=user, new_email=new_email
+    ), status
+
+
+@bp.route("/account/email-address/not-me/<token>", methods=["GET", "POST"])
+@limit_form_posts(lambda: current_app.config["RATELIMIT_PASSWORD_RESET"], scope="reset")
+def not_me(token: str):
+    """Stop a change of email address the owner did not ask for (the button confirms)."""
+    try:
+        user, change = service.check_not_me(token)
+    except service.AccountError as error:
+        return _change_link_problem(error)
+    form = ConfirmForm()
+    if accept(form):
+        user = service.refuse_email_change(token)
+        db.session.commit()
+        issued = service.request_password_reset(user.email)
+        db.session.commit()
+        if issued is not None:
+            _user, reset_token = issued
+            send_mail(
+                user.email,
+                "Reset your password",
+                "reset_password",
+                user=user,
+                link=url_for("accounts.reset_password", token=reset_token, _external=True),
+                minutes=int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60),
+            )
+        return render_template("accounts/not_me_done.html", email=user.email)
+    status = refused_status() if request.method == "POST" else 200
+    return render_template(
+        "accounts/not_me.html", form=form, user=user, new_email=change.get("new", "")
+    ), status
 
 
 def _user_list_page(status: int = 200):
