@@ -88,3 +88,62 @@ def test_kpi_tables_give_the_whole_objective(officer_in, scene, client):
     html = client.get(f"/engagement/plans/{plan.id}").get_data(as_text=True)
     assert f"KPIs of “{text}”</caption>" in unescape(html)
     assert "…" not in html
+
+
+def test_kpi_and_project_forms_offer_a_choice_of_consultations(
+    officer_in, scene, client, post_form
+):
+    from tests.engagement.conftest import period
+    from townhall.engagement import service
+    from townhall.engagement.models import Kpi, PlannedProject
+
+    plan = service.create_plan(scene.officer, scene.a.process_area_id, "Consultation done well")
+    objective = service.add_objective(plan, "Residents are heard", "More people take part")
+    db.session.commit()
+    page = f"/engagement/plans/{plan.id}"
+    html = unescape(client.get(page).get_data(as_text=True))
+    assert "Consultation number" not in html
+    for name, none in (
+        (f"k{objective.id}-consultation_id", "None: the plan's whole area"),
+        ("project-consultation_id", "None yet"),
+    ):
+        select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
+        assert select, name
+        options = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select.group(1))
+        assert options[0] == ("0", none)
+        assert (str(scene.a.id), f"{scene.a.title} (open)") in options
+    first, last = period(7, 7)
+    fields = {
+        "indicator": "comments",
+        "target": "3",
+        "period_start": first.isoformat(),
+        "period_end": last.isoformat(),
+        "consultation_id": str(scene.a.id),
+    }
+    response = post_form(
+        f"/engagement/objectives/{objective.id}/kpis",
+        {f"k{objective.id}-{k}": v for k, v in fields.items()},
+        token_page=page,
+    )
+    assert response.status_code == 302
+    fields["consultation_id"] = "0"  # None: the plan's whole area
+    post_form(
+        f"/engagement/objectives/{objective.id}/kpis",
+        {f"k{objective.id}-{k}": v for k, v in fields.items()},
+        token_page=page,
+    )
+    kpis = db.session.scalars(select_all(Kpi)).all()
+    assert [k.consultation_id for k in kpis] == [scene.a.id, None]
+    project = {"title": "Online renewals", "consultation_id": "0", "benefit": "4", "cost": "2"}
+    project |= {"risk": "1"}
+    response = post_form(
+        f"{page}/projects", {f"project-{k}": v for k, v in project.items()}, token_page=page
+    )
+    assert response.status_code == 302
+    assert db.session.scalars(select_all(PlannedProject)).one().consultation_id is None
+
+
+def select_all(model):
+    from sqlalchemy import select
+
+    return select(model).order_by(model.id)

@@ -9,12 +9,12 @@ kind is refused with the same words wherever a KPI is made.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from townhall.accounts.permissions import Role
-from townhall.consultations.models import Area
+from townhall.consultations.models import Area, Consultation
 from townhall.engagement.kpis import CATALOGUE
 from townhall.engagement.models import SCALE_MAX, SCALE_MIN, TEXT_MAX, TITLE_MAX, Channel
 from townhall.engagement.service import MAX_COUNT_TARGET, MAX_DAYS_TARGET
@@ -22,7 +22,7 @@ from townhall.form_handling import InRange, an_id, choose_from_list
 
 # The largest target any indicator takes (a count; percentages stop at 100).
 TARGET_MAX = max(MAX_COUNT_TARGET, MAX_DAYS_TARGET, 100)
-CONSULTATION_NUMBER = "Give the number of a consultation, such as 12, or leave it empty."
+CHOOSE_CONSULTATION = "Choose a consultation from the list, or “None”."
 
 
 SCALE_CHOICES = [
@@ -47,6 +47,36 @@ def _scale_field(label: str) -> SelectField:
             ),
         ],
     )
+
+
+def _consultation_field(description: str) -> SelectField:
+    """A choice of consultation, or none (0): ids bounded, so a hand-typed one past the
+    database's range is refused beside the field; the service checks it exists."""
+    return SelectField(
+        "Consultation (optional)",
+        description=description,
+        coerce=int,
+        validate_choice=False,
+        validators=[Optional(), an_id(CHOOSE_CONSULTATION, none=True)],
+    )
+
+
+class ChoosesConsultation:
+    """A form with a `consultation_id` select: offered the consultations, or none."""
+
+    consultation_id: SelectField
+    none_label = "None"
+
+    def set_consultations(self, consultations: list[Consultation]) -> None:
+        """Offer these consultations by title (with their status), after "None"."""
+        self.consultation_id.choices = [SelectChoice(0, self.none_label)] + [
+            SelectChoice(c.id, f"{c.title} ({c.status.label.lower()})") for c in consultations
+        ]
+
+    @property
+    def chosen_consultation_id(self) -> int | None:
+        """The chosen consultation's id, or None for "None"."""
+        return self.consultation_id.data or None
 
 
 class PlanForm(FlaskForm):
@@ -120,25 +150,24 @@ class RoleForm(FlaskForm):
     notes = TextAreaField("Notes (optional)", validators=[Optional(), Length(max=TEXT_MAX)])
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(ChoosesConsultation, FlaskForm):
     """Add a project to the portfolio."""
 
+    none_label = "None yet"
     title = StringField(
         "Project", validators=[DataRequired("Give the project a title."), Length(max=TITLE_MAX)]
     )
-    consultation_id = IntegerField(
-        "Consultation number (optional)",
-        description="The consultation this project is, if it exists yet.",
-        validators=[Optional(), an_id(CONSULTATION_NUMBER)],
-    )
+    consultation_id = _consultation_field("The consultation this project is, if it exists yet.")
     benefit = _scale_field("Expected benefit")
     cost = _scale_field("Cost")
     risk = _scale_field("Risk")
     notes = TextAreaField("Notes (optional)", validators=[Optional(), Length(max=TEXT_MAX)])
 
 
-class KpiForm(FlaskForm):
+class KpiForm(ChoosesConsultation, FlaskForm):
     """Bind an indicator to an objective with a target and a period."""
+
+    none_label = "None: the plan's whole area"
 
     indicator = SelectField(
         "Indicator",
@@ -163,8 +192,6 @@ class KpiForm(FlaskForm):
     period_end = DateField(
         "Period ends", validators=[InputRequired("Give the last day of the period.")]
     )
-    consultation_id = IntegerField(
-        "Consultation number (optional)",
-        description="Measure one consultation instead of the plan's whole area.",
-        validators=[Optional(), an_id(CONSULTATION_NUMBER)],
+    consultation_id = _consultation_field(
+        "Measure one consultation instead of the plan's whole area."
     )

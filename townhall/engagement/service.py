@@ -369,6 +369,11 @@ def kpis_for_consultation(consultation: Consultation) -> list[Kpi]:
     )
 
 
+def consultations_to_choose() -> list[Consultation]:
+    """Every consultation, by title, for a KPI to measure or a project to name."""
+    return list(db.session.scalars(select(Consultation).order_by(Consultation.title)))
+
+
 def all_kpis() -> list[Kpi]:
     """Every KPI of every plan."""
     return list(db.session.scalars(select(Kpi).order_by(Kpi.id)))

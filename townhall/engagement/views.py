@@ -123,6 +123,10 @@ def _render_plan(plan: EngagementPlan, status: int = 200, **forms: Any):
             else KpiForm(formdata=None, prefix=f"k{objective.id}")
         )
         readings[objective.id] = [service.read_kpi(kpi) for kpi in objective.kpis]
+    # A choice of consultations, not a number to type (issue 15, finding 15).
+    consultations = service.consultations_to_choose()
+    for form in [forms["project_form"], *kpi_forms.values()]:
+        form.set_consultations(consultations)
     return render_template(
         "engagement/plan.html",
         plan=plan,
@@ -226,7 +230,7 @@ def add_project(plan_id: int):
             benefit=form.benefit.data,
             cost=form.cost.data,
             risk=form.risk.data,
-            consultation_id=form.consultation_id.data,
+            consultation_id=form.chosen_consultation_id,
             notes=form.notes.data,
         ),
         "Project added to the portfolio.",
@@ -249,7 +253,7 @@ def add_kpi(objective_id: int):
             None if form.target.data is None else float(form.target.data),
             form.period_start.data,
             form.period_end.data,
-            form.consultation_id.data,
+            form.chosen_consultation_id,
         ),
         "KPI added.",
         failed_objective_id=objective.id,
