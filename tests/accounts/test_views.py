@@ -351,7 +351,9 @@ def test_admin_lists_searches_and_changes_roles(client, create_user, sign_in, po
     assert "Ada Admin" in html and "Rosa Resident" not in html
 
     response = post_form(
-        f"/admin/users/{resident.id}/role", {"role": "moderator"}, token_page="/admin/users"
+        f"/admin/users/{resident.id}/role",
+        {"role": "moderator", "confirm": "yes"},
+        token_page="/admin/users",
     )
     assert response.status_code == 303
     db.session.refresh(resident)

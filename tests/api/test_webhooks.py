@@ -88,7 +88,7 @@ def test_round_trip_verified_by_signature(
     sign_in(officer)
     page = post_form(
         f"/consultations/{consultation.id}/transition",
-        {"action": "close"},
+        {"action": "close", "confirm": "yes"},
         token_page=f"/consultations/{consultation.id}",
     )
     assert page.status_code == 303

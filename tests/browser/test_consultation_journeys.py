@@ -76,8 +76,10 @@ def test_officer_runs_a_consultation_from_draft_to_outcome(live_server, page, cr
     page.get_by_role("button", name="Save draft").click()
     assert "Draft saved" in page.get_by_role("main").inner_text()
     page.get_by_role("button", name="Open now").click()
+    page.get_by_role("button", name="Open it now").click()  # on the page that asks
     assert "is open" in page.get_by_role("main").inner_text()
     page.get_by_role("button", name="Close now").click()
+    page.get_by_role("button", name="Close it now").click()
     page.get_by_role("link", name="Publish the outcome").click()
     page.get_by_label("You said").fill("Most of you wanted 20 mph.")
     page.get_by_label("We decided").fill("Mill Lane becomes 20 mph.")

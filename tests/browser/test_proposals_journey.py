@@ -123,10 +123,12 @@ def test_propose_support_vote_count_publish(live_server, page, create_consultati
     sign_in(page, live_server, officer)
     page.goto(vote_url)
     page.get_by_role("button", name="Close the vote now").click()
+    page.get_by_role("button", name="Close the vote now").click()  # on the page that asks
     assert "The vote is closed and counted." in page.get_by_role("main").inner_text()
     results_url = page.url
     page.goto(consultation_url)
     page.get_by_role("button", name="Close now").click()
+    page.get_by_role("button", name="Close it now").click()
     page.goto(results_url)
     page.get_by_role("link", name="Publish the outcome").click()
     page.get_by_label("You said").fill("Benches came first after the second round.")

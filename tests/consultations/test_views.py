@@ -96,7 +96,9 @@ def test_officer_creates_and_opens_a_consultation(client, create_user, sign_in, 
     consultation = db.session.scalars(select(Consultation)).one()
     assert consultation.status is Status.DRAFT
     path = f"/consultations/{consultation.id}"
-    response = post_form(f"{path}/transition", {"action": "open"}, token_page=path)
+    response = post_form(
+        f"{path}/transition", {"action": "open", "confirm": "yes"}, token_page=path
+    )
     assert response.status_code == 303
     db.session.refresh(consultation)
     assert consultation.status is Status.OPEN

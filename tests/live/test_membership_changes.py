@@ -81,7 +81,9 @@ def stays(check: Callable[[], bool], seconds: float = 0.6) -> bool:
 def change_role_over_http(post_form, person: User, role: Role) -> None:
     """Change `person`'s role through the admin's form (the test client is the admin)."""
     response = post_form(
-        f"/admin/users/{person.id}/role", {"role": role.value}, token_page="/admin/users"
+        f"/admin/users/{person.id}/role",
+        {"role": role.value, "confirm": "yes"},
+        token_page="/admin/users",
     )
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
 
@@ -289,7 +291,11 @@ def test_a_demotion_through_one_process_closes_the_socket_on_the_other(
             _sign_in(admin_http, first, admin.email)
             with admin_http.post(
                 f"{first}/admin/users/{staff.id}/role",
-                data={"role": "citizen", "csrf_token": _token(admin_http, f"{first}/admin/users")},
+                data={
+                    "role": "citizen",
+                    "confirm": "yes",
+                    "csrf_token": _token(admin_http, f"{first}/admin/users"),
+                },
                 allow_redirects=False,
                 timeout=10,
             ) as response:

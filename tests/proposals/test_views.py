@@ -171,7 +171,7 @@ def test_close_a_vote(client, sign_in, post_form, make_vote, officer, citizens):
     sign_in(citizens[0])
     assert post_form(f"/votes/{vote.id}/close", {"action": "close"}).status_code == 403
     sign_in(officer)
-    response = post_form(f"/votes/{vote.id}/close", {"action": "close"})
+    response = post_form(f"/votes/{vote.id}/close", {"action": "close", "confirm": "yes"})
     assert response.status_code == 303 and response.location.endswith(f"/votes/{vote.id}/results")
     db.session.refresh(vote)
     assert vote.closed_at is not None and vote.result_json

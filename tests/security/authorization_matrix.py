@@ -295,7 +295,17 @@ ROWS: list[Row] = [
         only(ADMINS),
         url="/admin/users/{t.id}/role",
         make="make_person",
+        data={"role": "staff", "confirm": "yes"},
+    ),
+    R(
+        "POST",
+        "/admin/users/<int:user_id>/role",
+        only(ADMINS),
+        case="asks first",
+        url="/admin/users/{t.id}/role",
+        make="make_person",
         data={"role": "staff"},
+        changes=False,  # the confirmation page; only its button changes the role
     ),
     R("GET", "/account/api-tokens", signed_in()),
     R("POST", "/account/api-tokens", signed_in(), data={"name": "laptop", "scopes": "read"}),
@@ -364,7 +374,17 @@ ROWS: list[Row] = [
         only(OFFICERS),
         url="/consultations/{t.id}/transition",
         make="make_open_consultation",
+        data={"action": "close", "confirm": "yes"},
+    ),
+    R(
+        "POST",
+        C + "/transition",
+        only(OFFICERS),
+        case="asks first",
+        url="/consultations/{t.id}/transition",
+        make="make_open_consultation",
         data={"action": "close"},
+        changes=False,  # the confirmation page; only its button closes it
     ),
     R(
         "POST",
@@ -668,7 +688,17 @@ ROWS: list[Row] = [
         only(OFFICERS),
         url="/votes/{t.id}/close",
         make="make_open_vote",
+        data={"action": "close", "confirm": "yes"},
+    ),
+    R(
+        "POST",
+        "/votes/<int:vote_id>/close",
+        only(OFFICERS),
+        case="asks first",
+        url="/votes/{t.id}/close",
+        make="make_open_vote",
         data={"action": "close"},
+        changes=False,  # the confirmation page; only its button closes the vote
     ),
     R("GET", "/votes/<int:vote_id>/receipt", everyone(), url="/votes/{w.open_vote.id}/receipt"),
     R(

@@ -283,16 +283,24 @@ def end_sessions(user: User) -> None:
     user.session_version += 1
 
 
+def role_change_refusal(user: User, new_role: Role, *, changed_by: User) -> str | None:
+    """Why `changed_by` may not give `user` the role `new_role` (None when they may)."""
+    if user.id == changed_by.id and new_role != Role.ADMIN:
+        return "You cannot remove your own admin role: ask another admin."
+    if user.role == new_role:
+        return f"{user.display_name} is already {new_role.label.lower()}."
+    return None
+
+
 def change_role(user: User, new_role: Role, *, changed_by: User) -> RoleChange:
     """Give `user` a new role and record who did it; an admin cannot demote themselves.
 
     A role that loses a permission ends the person's live connections once this
     commits (`accounts.signals.access_reduced`), so they rejoin only what they may read.
     """
-    if user.id == changed_by.id and new_role != Role.ADMIN:
-        raise RoleChangeRefused("You cannot remove your own admin role: ask another admin.")
-    if user.role == new_role:
-        raise RoleChangeRefused(f"{user.display_name} is already {new_role.label.lower()}.")
+    refused = role_change_refusal(user, new_role, changed_by=changed_by)
+    if refused:
+        raise RoleChangeRefused(refused)
     change = RoleChange(user=user, changed_by=changed_by, old_role=user.role, new_role=new_role)
     user.role = new_role
     db.session.add(change)

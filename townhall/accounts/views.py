@@ -35,7 +35,13 @@ from townhall.accounts.forms import (
     SignUpForm,
 )
 from townhall.accounts.models import RoleChange, User
-from townhall.accounts.permissions import Permission, Role, permission_required
+from townhall.accounts.permissions import (
+    ROLE_PERMISSIONS,
+    Permission,
+    Role,
+    permission_required,
+)
+from townhall.confirmation import Confirmation, confirmation_page, confirmed
 from townhall.database import parse_id
 from townhall.extensions import db
 from townhall.form_handling import (
@@ -574,8 +580,12 @@ def change_role(user_id: int):
         problems = [e for name, errs in form.errors.items() if name != "csrf_token" for e in errs]
         flash(problems[0] if problems else "Choose one of the listed roles.", "error")
         return _user_list_page(refused_status())
+    new_role = Role(form.role.data)
+    refused = service.role_change_refusal(user, new_role, changed_by=current_user)
+    if refused is None and not confirmed():
+        return confirmation_page(_confirm_role_change(user, new_role))
     try:
-        service.change_role(user, Role(form.role.data), changed_by=current_user)
+        service.change_role(user, new_role, changed_by=current_user)
     except service.AccountError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -583,3 +593,46 @@ def change_role(user_id: int):
     db.session.commit()
     flash(f"{user.display_name} is now {user.role.label.lower()}.", "success")
     return redirect(url_for("accounts.list_users")), 303
+
+
+#: What each permission lets a person do, in the words of the role-change question.
+PERMISSION_WORDS = {
+    Permission.PARTICIPATE: "comment, propose, support and vote",
+    Permission.TAKE_PART_AS_STAFF: "read and take part in staff-only consultations",
+    Permission.MODERATE: "work the moderation queue, sanction people and decide appeals",
+    Permission.RUN_CONSULTATIONS: (
+        "create, open and close consultations, and post announcements and official responses"
+    ),
+    Permission.PUBLISH_OUTCOMES: "publish outcomes",
+    Permission.MANAGE_USERS: "see everyone's email address and change people's roles",
+    Permission.MANAGE_STANDARDS: "change the channel standards and the lists of areas",
+}
+
+
+def _permission_list(permissions: frozenset[Permission]) -> str:
+    words = [PERMISSION_WORDS[p] for p in Permission if p in permissions]
+    return "; ".join(words)
+
+
+def _confirm_role_change(user: User, new_role: Role) -> Confirmation:
+    """The question before a role change: who, from what to what, and what it changes."""
+    old, new = ROLE_PERMISSIONS[user.role], ROLE_PERMISSIONS[new_role]
+    said = [
+        f"{user.display_name} ({user.email}) will be {new_role.label.lower()} "
+        f"instead of {user.role.label.lower()}."
+    ]
+    if new - old:
+        said.append(f"They will be able to {_permission_list(new - old)}.")
+    if old - new:
+        said.append(
+            f"They will no longer be able to {_permission_list(old - new)}, and pages they "
+            "have open lose what they may no longer read at once."
+        )
+    said.append("The change is recorded with your name; you can change the role again later.")
+    return Confirmation(
+        heading=f"Make {user.display_name} {new_role.label.lower()}?",
+        consequence=" ".join(said),
+        button=f"Make them {new_role.label.lower()}",
+        cancel_url=url_for("accounts.list_users"),
+        fields={"role": new_role.value},
+    )

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from townhall.accounts.permissions import Permission, has_permission, permission_required
+from townhall.confirmation import Confirmation, confirmation_page, confirmed
 from townhall.consultations import service
 from townhall.consultations.forms import (
     AnnouncementForm,
@@ -45,6 +46,34 @@ TRANSITION_DONE = {
     "open": "is open",
     "close": "is closed",
     "archive": "is archived",
+}
+#: The statuses from which the consultation page offers each irreversible transition.
+ASKED_FROM = {
+    "open": (Status.DRAFT, Status.SCHEDULED),
+    "close": (Status.OPEN,),
+    "archive": (Status.CLOSED, Status.OUTCOME_PUBLISHED),
+}
+#: Transitions that cannot be undone, asked about first: the question and what happens.
+IRREVERSIBLE = {
+    "open": (
+        "Open “{title}” now?",
+        "Opening it now lets everyone who may read it see it and take part, from this "
+        "moment until it closes. An open consultation cannot go back to draft or be "
+        "scheduled again.",
+        "Open it now",
+    ),
+    "close": (
+        "Close “{title}” now?",
+        "Closing it now ends comments, proposals, supports and voting for everyone, and "
+        "tells its followers it has closed. This cannot be undone: it cannot be reopened.",
+        "Close it now",
+    ),
+    "archive": (
+        "Archive “{title}”?",
+        "Archiving it leaves it readable but ends everything else: no announcements, "
+        "and no outcome can be published or corrected. This cannot be undone.",
+        "Archive it",
+    ),
 }
 
 
@@ -175,6 +204,19 @@ def transition(consultation_id: int):
     if action not in TRANSITIONS:
         flash("Choose one of the offered actions.", "error")
         return _show(consultation, 400)
+    # Asked only where the page offers the button; from any other status the service
+    # refuses at once, with its reason, rather than after a needless question.
+    if action in IRREVERSIBLE and consultation.status in ASKED_FROM[action] and not confirmed():
+        heading, consequence, button = IRREVERSIBLE[action]
+        return confirmation_page(
+            Confirmation(
+                heading=heading.format(title=consultation.title),
+                consequence=consequence,
+                button=button,
+                cancel_url=url_for("consultations.show", consultation_id=consultation.id),
+                fields={"action": action},
+            )
+        )
     try:
         TRANSITIONS[action](consultation)
     except service.ConsultationError as error:

@@ -25,12 +25,14 @@ from flask import (
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from townhall.confirmation import Confirmation, confirmation_page, confirmed
 from townhall.consultations.forms import to_local
 from townhall.consultations.models import Consultation
 from townhall.consultations.permissions import Action as ConsultationAction
 from townhall.consultations.permissions import can as can_consultation
 from townhall.consultations.permissions import can_read
 from townhall.database import utcnow
+from townhall.errors import render_error
 from townhall.extensions import db
 from townhall.form_handling import (
     accept,
@@ -166,6 +168,7 @@ def render_votes_section(consultation: Consultation, user: Any) -> Markup | None
             consultation=consultation,
             votes=listed,
             officer=can(user, Action.RUN_VOTES, consultation),
+            can_set_up=votes.set_up_refusal(consultation) is None,
         )
     )
 
@@ -310,6 +313,9 @@ def new_vote(consultation_id: int):
     """Set up a vote on shortlisted proposals or stated options."""
     consultation = _consultation_or_404(consultation_id)
     _require_runs(consultation)
+    closed = votes.set_up_refusal(consultation)
+    if closed:
+        return render_error(409, closed)
     form = VoteForm()
     form.set_proposals(service.shortlisted_proposals(consultation))
     if request.method == "GET":
@@ -342,6 +348,17 @@ def close_vote(vote_id: int):
     if not accept(form) or form.action.data != "close":
         flash("Use the Close the vote button.", "error")
         return redirect(url_for(".show_vote", vote_id=vote.id), 303)
+    if votes.vote_state(vote, utcnow()) == "open" and not confirmed():
+        return confirmation_page(
+            Confirmation(
+                heading=f"Close the vote “{vote.title}” now?",
+                consequence="Closing the vote now ends voting for everyone and publishes "
+                "the result. This cannot be undone.",
+                button="Close the vote now",
+                cancel_url=url_for(".show_vote", vote_id=vote.id),
+                fields={"action": "close"},
+            )
+        )
     try:
         votes.close_vote(vote)
     except ProposalError as error:

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from townhall.accounts.models import User
-from townhall.consultations.models import Consultation
+from townhall.consultations.models import Consultation, Status
 from townhall.consultations.permissions import can_read
 from townhall.database import parse_id, utcnow
 from townhall.extensions import db
@@ -176,13 +176,28 @@ def _check_vote_details(details: VoteDetails, options: list[VoteOption], now: da
         raise VoteInvalid("Only budgeting votes have a budget.")
 
 
+#: A consultation in one of these has closed: no new vote can be set up on it.
+CLOSED_STATUSES = frozenset({Status.CLOSED, Status.OUTCOME_PUBLISHED, Status.ARCHIVED})
+
+
+def set_up_refusal(consultation: Consultation) -> str | None:
+    """Why no vote can be set up on `consultation` now, whoever asks (None when one can)."""
+    if consultation.status in CLOSED_STATUSES:
+        return (
+            f"“{consultation.title}” has closed, so no new vote can be set up on it. "
+            "Votes are set up while a consultation is a draft, scheduled or open."
+        )
+    return None
+
+
 def create_vote(
     consultation: Consultation, by: User, details: VoteDetails, now: datetime | None = None
 ) -> Vote:
     """Set up a vote on shortlisted proposals or stated options.
 
     Raises NotAllowed when `by` may not run votes here or the consultation does not
-    use voting, VoteInvalid when the set-up does not make sense.
+    use voting, VotingClosed when the consultation has closed, VoteInvalid when the
+    set-up does not make sense.
     """
     now = now or utcnow()
     reason = refusal(by, Action.RUN_VOTES, consultation)
@@ -190,6 +205,9 @@ def create_vote(
         raise NotAllowed(reason)
     if not consultation.uses_voting:
         raise NotAllowed("This consultation does not use voting: turn voting on first.")
+    closed = set_up_refusal(consultation)
+    if closed:
+        raise VotingClosed(closed)
     options = _options_for(consultation, details)
     _check_vote_details(details, options, now)
     vote = Vote(
