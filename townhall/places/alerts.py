@@ -19,7 +19,9 @@ from flask import current_app, has_request_context, render_template, request
 from sqlalchemy import delete, exists, select
 
 from townhall.accounts.models import User
-from townhall.consultations.models import Area, Audience, Consultation
+from townhall.accounts.permissions import Permission, has_permission
+from townhall.consultations.models import Area, AreaKind, Audience, Consultation
+from townhall.consultations.service import list_areas
 from townhall.database import on_commit, utcnow
 from townhall.extensions import db
 from townhall.links import link_to
@@ -118,11 +120,45 @@ def topics_of(user: User) -> set[int]:
     return set(db.session.scalars(select(SavedTopic.area_id).where(SavedTopic.user_id == user.id)))
 
 
+# The process areas of internal (staff) delivery in the council's strategy, as its
+# default lists name them: whatever they hold, only staff hear anything of them.
+STAFF_PROCESS_AREAS = frozenset({"Staff Engagement", "Staff Consultations"})
+
+
+def staff_only_area_ids() -> set[int]:
+    """The areas only staff can hear anything of, so only staff are offered as topics.
+
+    The strategy's internal process areas, and any area whose consultations (one at
+    least, in any state) are all for staff: a citizen choosing one would never be told
+    of anything, since staff-only items reach staff alone.
+    """
+    in_area = (Consultation.process_area_id == Area.id) | (Consultation.service_area_id == Area.id)
+    public = exists().where(in_area, Consultation.audience == Audience.PUBLIC)
+    staff = exists().where(in_area, Consultation.audience == Audience.STAFF)
+    return set(
+        db.session.scalars(
+            select(Area.id).where(
+                (Area.kind == AreaKind.PROCESS) & Area.name.in_(STAFF_PROCESS_AREAS)
+                | (staff & ~public)
+            )
+        )
+    )
+
+
+def topic_choices(user: User) -> list[Area]:
+    """The topics (process and service areas) offered to `user`: staff-only ones to staff."""
+    areas = list_areas()
+    if has_permission(user, Permission.TAKE_PART_AS_STAFF):
+        return areas
+    staff_only = staff_only_area_ids()
+    return [area for area in areas if area.id not in staff_only]
+
+
 def set_topics(user: User, area_ids: set[int]) -> None:
-    """Replace the person's topics."""
-    known = set(db.session.scalars(select(Area.id).where(Area.id.in_(area_ids))))
+    """Replace the person's topics; a staff-only topic is refused to anyone but staff."""
+    known = {area.id for area in topic_choices(user) if area.id in area_ids}
     if known != set(area_ids):
-        raise AreaInvalid("Choose topics from the council's lists.")
+        raise AreaInvalid("Choose topics from the list.")
     db.session.execute(delete(SavedTopic).where(SavedTopic.user_id == user.id))
     for area_id in sorted(known):
         db.session.add(SavedTopic(user_id=user.id, area_id=area_id))

@@ -396,7 +396,8 @@ def _alert_forms() -> dict[str, Any]:
     settings_form.quiet_end.choices = hours
     topics = TopicsForm(prefix="t")
     topics.topics.choices = [
-        SelectChoice(a.id, f"{a.name} ({a.kind.label.lower()})") for a in list_areas()
+        SelectChoice(a.id, f"{a.name} ({a.kind.label.lower()})")
+        for a in alerts.topic_choices(current_user)
     ]
     place_form = PlaceAreaForm(prefix="p")
     place_form.place_id.choices = [SelectChoice(p.id, p.name) for p in service.list_places()]
