@@ -33,6 +33,10 @@ def test_make_use_and_revoke_a_token(live_server, page, citizen):
     assert me.json()["display_name"] == citizen.display_name
 
     page.get_by_role("button", name="Revoke Ward newsletter").click()
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Revoke the token “Ward newsletter”?"
+    )
+    page.get_by_role("button", name="Revoke it").click()  # on the page that asks
     assert "no longer works" in page.get_by_role("main").inner_text()
     refused = requests.get(
         f"{live_server}/api/v1/me", headers={"Authorization": f"Bearer {secret}"}, timeout=10

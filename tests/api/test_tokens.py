@@ -39,8 +39,16 @@ def test_make_use_and_revoke_a_token_in_account_settings(client, sign_in, post_f
     db.session.expire_all()
     assert db.session.get(ApiToken, stored.id).last_used_at is not None
 
-    revoked = post_form(
+    asked = post_form(
         f"/account/api-tokens/{stored.id}/revoke", {}, token_page="/account/api-tokens"
+    )
+    assert asked.status_code == 200  # the page that asks first; nothing revoked yet
+    assert "stops it working at once" in asked.get_data(as_text=True)
+    assert api.get("/me").status_code == 200
+    revoked = post_form(
+        f"/account/api-tokens/{stored.id}/revoke",
+        {"confirm": "yes"},
+        token_page="/account/api-tokens",
     )
     assert revoked.status_code == 303
     assert_problem(api.get("/me"), 401, "revoked")

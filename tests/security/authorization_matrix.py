@@ -316,6 +316,16 @@ ROWS: list[Row] = [
         case="own token",
         url="/account/api-tokens/{t.id}/revoke",
         make="make_own_token",
+        data={"confirm": "yes"},
+    ),
+    R(
+        "POST",
+        "/account/api-tokens/<int:token_id>/revoke",
+        signed_in(),
+        case="own token, asks first",
+        url="/account/api-tokens/{t.id}/revoke",
+        make="make_own_token",
+        changes=False,  # the confirmation page; only its button revokes
     ),
     R(
         "POST",

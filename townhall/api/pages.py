@@ -28,6 +28,7 @@ from townhall.api.core import PREFIX
 from townhall.api.export import CSV_COLUMNS
 from townhall.api.models import EVENTS, TOKEN_NAME_MAX
 from townhall.api.problems import TITLES
+from townhall.confirmation import Confirmation, confirmation_page, confirmed
 from townhall.extensions import db
 from townhall.form_handling import (
     accept,
@@ -151,11 +152,26 @@ def token_list():
 @bp.route("/account/api-tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke(token_id: int):
-    """Revoke one of your tokens at once."""
+    """Revoke one of your tokens, once you confirm: it stops working at once."""
     form = RevokeForm()
     if not accept(form):
         flash("That form had expired. Try again.", "error")
         return redirect(url_for(".token_list"), 303)
+    live = next(
+        (t for t in tokens.tokens_of(current_user) if t.id == token_id and t.revoked_at is None),
+        None,
+    )
+    if live is not None and not confirmed():
+        return confirmation_page(
+            Confirmation(
+                heading=f"Revoke the token “{live.name}”?",
+                consequence="Revoking it stops it working at once: any program using it "
+                "is refused from its next request. This cannot be undone; you can make a "
+                "new token, which the program would then need.",
+                button="Revoke it",
+                cancel_url=url_for(".token_list"),
+            )
+        )
     try:
         token = tokens.revoke_token(current_user, token_id)
     except tokens.TokenError as error:
