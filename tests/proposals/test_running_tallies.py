@@ -156,3 +156,19 @@ def test_the_running_tally_says_leading_and_shows_every_round(client, make_vote,
     assert '<th scope="col">Won</th>' not in html
     assert "Round 1</th>" in html and "Round 2</th>" in html
     assert "Exhausted ballots" in html and "no longer counts for anyone" in html
+
+
+def test_a_closed_budget_vote_with_no_ballots_funds_nothing(client, make_vote):
+    from datetime import timedelta
+
+    vote = make_vote(
+        Method.PB_GREEDY,
+        options=[("Benches", 100), ("Bins", 200)],
+        budget=1000,
+        opens_in=timedelta(hours=-2),
+        lasts=timedelta(hours=1),
+    )
+    html = client.get(f"/votes/{vote.id}/results").get_data(as_text=True)
+    assert "No option won" in html
+    assert '<th scope="col">Funded</th>' in html
+    assert "Yes</td>" not in html

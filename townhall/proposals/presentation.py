@@ -274,15 +274,15 @@ def present(
 ) -> ResultsView:
     """Build the results page's content from a vote and its tally result.
 
-    `running` says the vote is still open: options lead rather than win, and
-    with no ballots (`ballots` == 0) nothing leads at all.
+    `running` says the vote is still open: options lead rather than win. With no
+    ballots (`ballots` == 0) nothing leads, and nothing is won either.
     """
     labels = {option.key: option.label for option in vote.options}
     method = vote.method
     no_ballots = ballots == 0
-    # An open vote has no winners: the count only says who leads, and an empty
-    # count says nothing (a budget vote would otherwise "fund" unapproved projects).
-    winners = [] if running and no_ballots else result["winners"]
+    # An empty count decides nothing: a budget vote's engine would otherwise "fund"
+    # the projects that fit, though no one approved them.
+    winners = [] if no_ballots else result["winners"]
     rounds: RoundsTable | None = None
     matrix: Matrix | None = None
     budget: Budget | None = None

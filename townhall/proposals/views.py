@@ -480,12 +480,13 @@ def results(vote_id: int):
     result = votes.close_vote(vote, now)
     db.session.commit()
     consultation = vote.consultation
+    cast = votes.ballots_cast(vote)
     return render_template(
         "proposals/results.html",
         vote=vote,
         consultation=consultation,
-        view=present(vote, result),
-        ballots=votes.ballots_cast(vote),
+        view=present(vote, result, ballots=cast),
+        ballots=cast,
         can_publish=can_consultation(
             current_user, ConsultationAction.PUBLISH_OUTCOME, consultation
         ),
