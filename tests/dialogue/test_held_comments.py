@@ -1,6 +1,6 @@
 """A comment hidden for a moderator, on its thread page: a moderator reads its words there,
-marked as held, with a link to its case; everyone else (its author included) still
-reads only that it awaits moderation."""
+marked as held, with a link to its case; everyone else but its author reads only that it
+awaits moderation (its author reads their own words: tests/test_held_posts_journeys.py)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def test_a_moderator_reads_the_held_words_marked_with_a_link_to_the_case(
     assert "Sunday opening would help families." in page
 
 
-@pytest.mark.parametrize("reader", ["anonymous", "neighbour", "author"])
+@pytest.mark.parametrize("reader", ["anonymous", "neighbour"])
 def test_everyone_else_reads_only_that_it_awaits_moderation(
     client, sign_in, citizen, neighbour, held, reader
 ):

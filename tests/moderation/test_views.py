@@ -80,8 +80,9 @@ def test_the_author_sees_awaiting_moderation_on_their_held_comment(
     response = say("My first comment: open on Sundays!")
     assert response.status_code == 302
     page = text_of(client.get(response.headers["Location"]))
-    assert "This post is awaiting moderation." in page
-    assert "open on Sundays" not in page  # nobody sees held words, not even in the thread
+    # Its author reads their own words, and that nobody else can yet (issue 15).
+    assert "open on Sundays" in page
+    assert "Only you can see this until a moderator checks it" in page
     assert "held for a moderator" in page and "has been posted" not in page
     notices = text_of(client.get("/notifications"))
     assert "awaiting moderation under clause 8.1" in notices

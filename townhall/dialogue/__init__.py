@@ -37,5 +37,6 @@ def register_comments_with_moderation() -> None:
             render=render_markdown,
             place=lambda c: (c.consultation_id, c.consultation.title),
             readable_by=lambda user, c: can_read(user, c.consultation),
+            deleted=lambda c: c.is_deleted,
         )
     )

@@ -27,7 +27,14 @@ from townhall.dialogue.models import Comment, CommentRevision, Reaction, Reactio
 from townhall.extensions import db
 from townhall.links import link_to
 from townhall.markup import render_markdown
-from townhall.moderation.service import HeldPost, held_posts, moderate_post
+from townhall.moderation.service import (
+    HeldPost,
+    authors_words,
+    held_posts,
+    is_hidden,
+    moderate_post,
+    withdraw_post,
+)
 from townhall.moderation.service import is_held as moderation_is_held
 from townhall.notifications.models import NotificationKind
 from townhall.notifications.service import notify
@@ -168,6 +175,15 @@ def is_held(comment: Comment) -> bool:
     return moderation_is_held("comment", comment.id)
 
 
+def words_of(comment: Comment) -> str:
+    """The comment as its author wrote it, for the author's own eyes (the edit form).
+
+    While it is hidden for a moderator, the comment itself holds the notice others
+    read; the author's words wait in moderation.
+    """
+    return authors_words("comment", comment)
+
+
 def _refuse_unless(refused: str | None, error: type[DialogueError]) -> None:
     if refused:
         raise error(refused)
@@ -251,16 +267,19 @@ def edit_comment(
     consultation = db.session.get_one(Consultation, comment.consultation_id)
     _refuse_unless(permissions.edit_refusal(editor, comment, consultation, now), CommentNotEditable)
     text = clean_body(body)
-    if text != comment.body:
-        db.session.add(
-            CommentRevision(
-                comment_id=comment.id,
-                body=comment.body,
-                body_html=comment.body_html,
-                written_at=comment.edited_at or comment.created_at,
-                replaced_at=now,
+    if text != words_of(comment):
+        # Earlier versions are public; a held wording was never published, and the
+        # notice shown in its place is not the author's, so neither becomes one.
+        if not is_hidden("comment", comment.id):
+            db.session.add(
+                CommentRevision(
+                    comment_id=comment.id,
+                    body=comment.body,
+                    body_html=comment.body_html,
+                    written_at=comment.edited_at or comment.created_at,
+                    replaced_at=now,
+                )
             )
-        )
         comment.body = text
         comment.edited_at = now
         accept_post(comment, is_edit=True)
@@ -288,6 +307,7 @@ def delete_comment(comment: Comment, by: User, *, now: datetime | None = None) -
     comment.deleted_at = now
     comment.deleted_by_id = by.id
     db.session.flush()
+    withdraw_post("comment", comment.id, by, now=now)  # nothing left for a moderator
     if comment.is_official or comment.is_question:
         # A deleted official response no longer answers; a deleted question is not owed one.
         _refresh_answers(comment.thread_id, now)
@@ -479,9 +499,11 @@ class CommentNode:
     can_edit: bool = False
     can_delete: bool = False
     can_mark_official: bool = False
-    # For a reader who moderates, the words of a comment hidden for a moderator (the
-    # comment itself shows everyone the notice); None when not held or not theirs to read.
+    # For its author or a moderator, the words of a comment hidden for a moderator (the
+    # comment itself shows everyone else the notice); None when not held or not theirs.
     held: HeldPost | None = None
+    # The author's own held words rendered as the comment will be once published.
+    held_html: str | None = None
 
     @property
     def id(self) -> int:
@@ -554,7 +576,7 @@ def build_threads(
 
     Three queries whatever the number of comments: replies by `root_id IN (...)`,
     authors by id, and the reader's own reactions (skipped for anonymous readers);
-    a fourth for moderators, the held comments' words.
+    a fourth for signed-in readers, the held comments' words they may read.
     """
     now = now or utcnow()
     if not roots:
@@ -604,9 +626,11 @@ def build_threads(
             is None
             and not comment.is_question,
         )
-    # Moderation decides who may read held words (one query, only for such readers).
+    # Moderation decides who may read held words (one query, for signed-in readers).
     for comment_id, held in held_posts("comment", nodes, reader).items():
         nodes[comment_id].held = held
+        if held.mine:
+            nodes[comment_id].held_html = render_markdown(held.text)
     for comment in replies:
         node, parent = nodes[comment.id], nodes.get(comment.parent_id or 0)
         if parent is None:  # cannot happen while foreign keys hold; show it at the root

@@ -256,6 +256,8 @@ def edit(consultation_id: int, comment_id: int):
     comment = _comment_or_404(consultation, comment_id)
     if request.method == "GET":
         form = EditForm(obj=comment)
+        # The author's own words, never the notice others read while it is held.
+        form.body.data = service.words_of(comment)
         refusal = permissions.edit_refusal(current_user, comment, consultation, utcnow())
         return _edit_page(
             consultation, comment, form, refusal, _refusal_status() if refusal else 200

@@ -46,6 +46,7 @@ class CaseState(enum.StrEnum):
     FLAGGED = "flagged"  # hidden because enough people flagged it, until a moderator looks
     APPROVED = "approved"  # a moderator let it through (possibly redacted)
     REJECTED = "rejected"  # not published (refused by the rules or a moderator)
+    WITHDRAWN = "withdrawn"  # deleted before a moderator decided: nothing left to decide
 
     @property
     def queued(self) -> bool:
@@ -67,6 +68,7 @@ class CaseState(enum.StrEnum):
             "flagged": "Hidden after flags, awaiting moderation",
             "approved": "Approved",
             "rejected": "Not published",
+            "withdrawn": "Deleted before a moderator decided",
         }[self.value]
 
 

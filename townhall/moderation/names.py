@@ -55,6 +55,8 @@ def register_display_names() -> None:
             hide=_hide,
             link=lambda user: link_to("accounts.account"),
             author_id=lambda user: user.id,
+            # A held name is stored as PLACEHOLDER; the person's export holds theirs.
+            stored_as=("user", lambda name: {"display_name": name}),
         )
     )
     register_display_name_check(_refuse_rejected_name)
@@ -182,5 +184,5 @@ def _record_display_names(session: Session, _context: Any) -> None:
                 f"Your display name “{name}” waits for a moderator under clause "
                 f"{', '.join(decision.clause_numbers)}; until then you are shown as "
                 f"“{PLACEHOLDER}”.",
-                link_to("moderation.my_moderation"),
+                f"{link_to('moderation.my_moderation')}#awaiting",
             )

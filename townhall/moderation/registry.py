@@ -69,6 +69,14 @@ class ContentKind:
     """Whether this person may read the post where it lives (a staff-only or draft
     consultation, a held proposal); pages that show a post to anyone, such as the flag
     form, answer 404 when not, so they never reveal it."""
+    deleted: Callable[[Any], bool] = lambda post: False
+    """Whether the post was deleted (kept as a tombstone), so no decision applies to it.
+    A domain that deletes posts also calls `withdraw_post`, which takes it off the queue."""
+    stored_as: tuple[str, Callable[[str], dict[str, str]]] | None = None
+    """Where `hide` writes a notice over the author's words: the table (rows keyed by
+    the post's id) and the column values that hold these words instead, so the
+    author's own data export can put their words back. None when hiding leaves the
+    words in place (a status column, as proposals do)."""
 
 
 _kinds: dict[str, ContentKind] = {}
@@ -105,13 +113,15 @@ def text_model_kind(
     place: Callable[[Any], tuple[int | None, str | None]] | None = None,
     published: Callable[[Any], None] | None = None,
     readable_by: Callable[[Any, Any], bool] | None = None,
+    deleted: Callable[[Any], bool] | None = None,
 ) -> ContentKind:
     """Build a kind for a model that stores Markdown in `text_attr` and its HTML in `html_attr`.
 
     Hiding replaces both with a notice (AWAITING_TEXT while held), so nothing that
-    reads the post (its page, an email quoting it, the edit form) can leak what is
-    being held; the words as written stay in the moderation case until a moderator
-    decides.
+    reads the post for others (its page, an email or API quoting it) can leak what is
+    being held. The words as written stay in the moderation case: whatever shows the
+    post to its author (the edit form, their thread, their data export) reads them from
+    there (`moderation.service.authors_words`), never the notice.
     """
     from townhall.extensions import db
 
@@ -136,4 +146,9 @@ def text_model_kind(
         published=published,
         posted_at=lambda post: getattr(post, "created_at", None),
         readable_by=readable_by or (lambda user, post: True),
+        deleted=deleted or (lambda post: False),
+        stored_as=(
+            model.__tablename__,  # type: ignore[attr-defined]
+            lambda words: {text_attr: words, html_attr: render(words)},
+        ),
     )

@@ -62,6 +62,8 @@ QUEUE_PAGE = 50
 # The longest mute or suspension a moderator can give in one go.
 MAX_SANCTION = timedelta(days=365)
 NOTE_MAX = 2000
+# How much of a post a notice quotes to say which post it is about.
+EXCERPT_CHARS = 80
 
 
 # --- errors ----------------------------------------------------------------------
@@ -150,6 +152,10 @@ class CaseNotQueued(ModerationError):
     """The post is not waiting for a moderator (someone decided it already)."""
 
     status = 409
+
+
+class PostDeleted(CaseNotQueued):
+    """The post was deleted before a moderator decided: there is nothing to decide."""
 
 
 class NotYourDecision(ModerationError):
@@ -415,6 +421,17 @@ def _your(kind: ContentKind, case: ModerationCase, *, capital: bool = False) -> 
     return f"{'Your' if capital else 'your'} {kind.label}{where}"
 
 
+def _excerpt(text: str, length: int = EXCERPT_CHARS) -> str:
+    """The start of a post on one line, to say which post a notice is about."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
+
+
+def awaiting_link(case: ModerationCase) -> str:
+    """The address of one post on its author's list of posts awaiting moderation."""
+    return f"{link_to('moderation.my_moderation')}#case-{case.id}"
+
+
 def _mine_link(anchor: str) -> str:
     """The absolute address of a part of the person's moderation page, for email."""
     return f"{link_to('moderation.my_moderation', external=True)}#{anchor}"
@@ -505,6 +522,9 @@ def moderate_post(
         Action.REDACT: CaseState.PUBLISHED,
         Action.HOLD: CaseState.HELD,
     }[decision.action]
+    # Editing a post that is still held does not tell its author again (they were told
+    # when it was first held, and it is still waiting).
+    already_held = case is not None and case.state is CaseState.HELD
     if case is None:
         case = ModerationCase(kind=kind_name, content_id=post.id, created_at=now)
         db.session.add(case)
@@ -537,12 +557,13 @@ def moderate_post(
     link = kind.link(post)
     yours = _your(kind, case, capital=True)
     cited = decision.clause_numbers
-    if decision.action is Action.HOLD:
+    if decision.action is Action.HOLD and not already_held:
         _tell_author(
             case,
-            f"Your {kind.label} is awaiting moderation under {words}. "
-            "A moderator will publish it or tell you why not.",
-            link,
+            f"{yours} (“{_excerpt(text)}”) is awaiting moderation under {words}. "
+            "Only you can see it until a moderator checks it; they will publish it or "
+            "tell you why not.",
+            awaiting_link(case),
             subject=f"Your {kind.label} is awaiting moderation",
             happened=f"{yours} is not shown yet: it is waiting for a "
             "moderator, who will publish it or tell you why not.",
@@ -617,41 +638,170 @@ def is_held(kind_name: str, content_id: int) -> bool:
     return case is not None and case.state is CaseState.HELD
 
 
+def is_hidden(kind_name: str, content_id: int) -> bool:
+    """Whether a stored post shows others a notice while it waits for a moderator
+    (held by the rules, or hidden after flags)."""
+    case = find_case(kind_name, content_id)
+    return case is not None and case.state.queued and not case.state.visible
+
+
 @dataclass(frozen=True)
 class HeldPost:
-    """A hidden post's words as a moderator reads them where the post lives, with the
-    case to decide it on."""
+    """A hidden post's words as its author or a moderator reads them where the post
+    lives (everyone else reads the notice in its place)."""
 
     case_id: int
     text: str
-    """What the author wrote (plain text: shown escaped, never rendered)."""
+    """What the author wrote (plain text: escape it, or render it as the domain does)."""
     url: str
-    """The case page."""
+    """For a moderator, the case page to decide it on; for its author, their list of
+    posts awaiting moderation."""
+    mine: bool = False
+    """Whether the reader wrote it (so the page says only they can see it)."""
+
+
+_HIDDEN = [state for state in CaseState if state.queued and not state.visible]
 
 
 def held_posts(kind_name: str, content_ids: Iterable[int], reader: Any) -> dict[int, HeldPost]:
-    """For a reader who may read held posts, the posts among these that wait hidden for a
-    moderator (held by the rules, or hidden after flags), by post id; for anyone else,
-    nothing, without a query.
+    """The posts among these that wait hidden for a moderator (held by the rules, or
+    hidden after flags) and that this reader may read: every one for a moderator,
+    their own for anyone else signed in; by post id. Anonymous readers get nothing,
+    without a query.
 
-    Domains call this when they show their posts, so a moderator sees what is held in
-    its place; the post itself keeps showing everyone the notice.
+    Domains call this when they show their posts, so the author reads their own words
+    (and a moderator what is held) in its place; the post itself keeps showing
+    everyone else the notice.
     """
     ids = sorted(set(content_ids))
-    if not ids or not permissions.can(reader, "read_held"):
+    if not ids or not getattr(reader, "is_authenticated", False):
         return {}
-    hidden = [state for state in CaseState if state.queued and not state.visible]
-    cases = db.session.execute(
-        select(ModerationCase.id, ModerationCase.content_id, ModerationCase.original_text).where(
-            ModerationCase.kind == kind_name,
-            ModerationCase.content_id.in_(ids),
-            ModerationCase.state.in_(hidden),
+    moderator = permissions.can(reader, "read_held")
+    statement = select(
+        ModerationCase.id,
+        ModerationCase.content_id,
+        ModerationCase.original_text,
+        ModerationCase.author_id,
+    ).where(
+        ModerationCase.kind == kind_name,
+        ModerationCase.content_id.in_(ids),
+        ModerationCase.state.in_(_HIDDEN),
+    )
+    if not moderator:
+        statement = statement.where(ModerationCase.author_id == reader.id)
+    held = {}
+    for case_id, content_id, text, author_id in db.session.execute(statement):
+        mine = author_id == reader.id
+        held[content_id] = HeldPost(
+            case_id,
+            text,
+            link_to("moderation.case", case_id=case_id)
+            if moderator and not mine
+            else f"{link_to('moderation.my_moderation')}#case-{case_id}",
+            mine=mine,
+        )
+    return held
+
+
+def authors_words(kind_name: str, post: Any) -> str:
+    """What the author of `post` wrote, for the author's own eyes (edit form, export).
+
+    While a post shows others a notice instead of its words (held, hidden after
+    flags, removed), its words are in its moderation case; otherwise they are the
+    post's own text.
+    """
+    kind = get_kind(kind_name)
+    case = find_case(kind_name, post.id)
+    if case is not None and not case.state.visible and case.state is not CaseState.WITHDRAWN:
+        return case.original_text
+    return kind.text(post)
+
+
+def withdraw_post(
+    kind_name: str, content_id: int, by: User | None, *, now: datetime | None = None
+) -> ModerationCase | None:
+    """Take a deleted post off the moderation queue: nothing is left to decide on it.
+
+    Domains call this when a post is deleted (by its author or by staff). A case still
+    waiting for a moderator becomes WITHDRAWN (written to the audit log); a decided
+    case is left as it was. Returns the case, if the post has one.
+    """
+    now = now or utcnow()
+    case = find_case(kind_name, content_id)
+    if case is None:
+        return None
+    _lock(case)
+    if not case.state.queued:
+        return case
+    was = case.state
+    case.state = CaseState.WITHDRAWN
+    case.queued_at = None
+    db.session.flush()
+    audit.append(
+        "withdrawn",
+        _subject(case),
+        {"case": case.id, "was": was.value, "author": case.author_id},
+        actor_id=by.id if by is not None else None,
+        now=now,
+    )
+    publish_coalesced(
+        MODERATORS_ROOM,
+        "queue",
+        "queue_changed",
+        {"refresh": ["moderation-queue"], "announce": "The moderation queue has changed."},
+    )
+    return case
+
+
+@dataclass(frozen=True)
+class AwaitingPost:
+    """One of a person's own posts waiting, hidden, for a moderator."""
+
+    case: ModerationCase
+    label: str
+    """The kind in words ("comment")."""
+    link: str | None
+    """Where the post is (None when it is gone)."""
+
+
+def awaiting_moderation(user: User) -> list[AwaitingPost]:
+    """The person's own posts of every kind that wait, hidden, for a moderator, newest first."""
+    cases = db.session.scalars(
+        select(ModerationCase)
+        .where(ModerationCase.author_id == user.id, ModerationCase.state.in_(_HIDDEN))
+        .order_by(ModerationCase.created_at.desc(), ModerationCase.id.desc())
+        .limit(100)
+    ).all()
+    awaiting = []
+    for case in cases:
+        kind = get_kind(case.kind)
+        post = load_post(case)
+        awaiting.append(
+            AwaitingPost(case, kind.label, kind.link(post) if post is not None else None)
+        )
+    return awaiting
+
+
+def authors_words_to_export(user: User) -> dict[str, dict[int, dict[str, str]]]:
+    """For the person's own data export: the column values that hold their words in
+    place of a notice, by table and row id, for each of their posts that shows others
+    a notice (held, hidden after flags, removed by a moderator)."""
+    restored: dict[str, dict[int, dict[str, str]]] = {}
+    cases = db.session.scalars(
+        select(ModerationCase).where(
+            ModerationCase.author_id == user.id,
+            ModerationCase.content_id.is_not(None),
+            ModerationCase.state.in_([s for s in CaseState if not s.visible]),
+            ModerationCase.state != CaseState.WITHDRAWN,
         )
     )
-    return {
-        content_id: HeldPost(case_id, text, link_to("moderation.case", case_id=case_id))
-        for case_id, content_id, text in cases
-    }
+    for case in cases:
+        kind = get_kind(case.kind)
+        if kind.stored_as is None or case.content_id is None:
+            continue
+        table, columns = kind.stored_as
+        restored.setdefault(table, {})[case.content_id] = columns(case.original_text)
+    return restored
 
 
 def _case_for(kind: ContentKind, post: Any, now: datetime) -> ModerationCase:
@@ -921,6 +1071,11 @@ def decide_case(
     now = now or utcnow()
     standards = current_standards()
     _lock(case)  # of two moderators deciding at once, the second finds it decided
+    if case.state is CaseState.WITHDRAWN:
+        raise PostDeleted(
+            f"This {get_kind(case.kind).label} was deleted before anyone decided, "
+            "so there is nothing to decide."
+        )
     if not case.state.queued:
         raise CaseNotQueued("Someone has already decided on this post.")
     if case.author_id == moderator.id:
@@ -931,6 +1086,11 @@ def decide_case(
     post = load_post(case)
     if post is None:
         raise ContentNotFound(f"The {kind.label} is no longer there.")
+    if kind.deleted(post):
+        raise PostDeleted(
+            f"This {kind.label} was deleted, so there is nothing to decide "
+            "and its author is not told anything."
+        )
     # Every check comes before the first change, so a refusal leaves the case as it was.
     if verdict is Verdict.REMOVE or clause_number:
         clauses = [clause_or_error(clause_number, standards).number]
@@ -1383,6 +1543,8 @@ class PersonRecord:
     notes: dict[int, list[ModerationDecision]] = field(default_factory=dict)
     """By case id, the moderators' decisions on it that carry a note for the author,
     oldest first (an upheld appeal's answer is shown with the appeal instead)."""
+    awaiting: list[AwaitingPost] = field(default_factory=list)
+    """Their posts waiting, hidden, for a moderator, each with where it is."""
 
 
 def person_record(user: User, now: datetime | None = None) -> PersonRecord:
@@ -1393,7 +1555,8 @@ def person_record(user: User, now: datetime | None = None) -> PersonRecord:
             select(ModerationCase)
             .where(
                 ModerationCase.author_id == user.id,
-                ModerationCase.state != CaseState.PUBLISHED,
+                # Posts still waiting are listed apart (awaiting); deleted ones not at all.
+                ModerationCase.state.not_in([CaseState.PUBLISHED, CaseState.WITHDRAWN, *_HIDDEN]),
             )
             .order_by(ModerationCase.created_at.desc())
             .limit(100)
@@ -1426,6 +1589,7 @@ def person_record(user: User, now: datetime | None = None) -> PersonRecord:
         sanctions=[(s, appeals.get((None, s.id))) for s in sanctions],
         restriction=restriction_for(user, now),
         notes=_notes_for_author(cases, appeals),
+        awaiting=awaiting_moderation(user),
     )
 
 

@@ -13,6 +13,7 @@ from townhall.extensions import db
 from townhall.form_handling import refuse
 from townhall.moderation import permissions, service
 from townhall.moderation.models import SanctionKind
+from townhall.moderation.registry import get_kind
 
 # What a suspended person may still reach: why they are suspended, their appeal,
 # the standards, and signing out.
@@ -83,6 +84,17 @@ def moderation_can(action: str) -> bool:
     return permissions.can(current_user, action)
 
 
+def my_held_words(kind: str, post: Any) -> str | None:
+    """The signed-in person's own words of `post` while it shows others a notice (held
+    or hidden after flags), for templates to show its author; None otherwise."""
+    if post is None or not getattr(current_user, "is_authenticated", False):
+        return None
+    content_kind = get_kind(kind)
+    if content_kind.author_id(post) != current_user.id or not service.is_hidden(kind, post.id):
+        return None
+    return service.authors_words(kind, post)
+
+
 def template_globals() -> dict[str, Any]:
     """What every template can use from moderation."""
-    return {"flag_url": flag_url, "moderation_can": moderation_can}
+    return {"flag_url": flag_url, "moderation_can": moderation_can, "my_held_words": my_held_words}

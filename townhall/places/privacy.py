@@ -18,6 +18,7 @@ from townhall.accounts.models import User
 from townhall.accounts.permissions import Role
 from townhall.database import utcnow
 from townhall.extensions import db
+from townhall.moderation.service import authors_words_to_export
 from townhall.places.models import (
     AlertSettings,
     CheckIn,
@@ -64,8 +65,18 @@ def export_data(user: User) -> dict[str, Any]:
     is included, so data added by other modules is exported without a change here.
     """
     tables = db.metadata.tables
+    # A post held for a moderator shows others a notice in its own row; the person's
+    # export holds their own words there instead.
+    own_words = authors_words_to_export(user)
+
+    def rows_of(name: str, column: str) -> list[dict[str, Any]]:
+        rows = _rows(tables[name], column, user.id)
+        for row in rows:
+            row.update(own_words.get(name, {}).get(row.get("id"), {}))
+        return rows
+
     result: dict[str, Any] = {
-        "account": _rows(tables["user"], "id", user.id)[0],
+        "account": rows_of("user", "id")[0],
         "exported_at": utcnow().isoformat(),
     }
     for name, table in sorted(tables.items()):
@@ -73,7 +84,7 @@ def export_data(user: User) -> dict[str, Any]:
             continue
         for column in table.columns:
             if any(fk.column.table.name == "user" for fk in column.foreign_keys):
-                rows = _rows(table, column.name, user.id)
+                rows = rows_of(name, column.name)
                 if rows:
                     result.setdefault(name, {})[column.name] = rows
     return result
