@@ -41,6 +41,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder="../templates",
         static_folder="../static",
     )
+    from townhall.json_input import DepthCheckingJSONProvider, JsonReadingRequest
+
+    # Every JSON body a page's view reads is depth-checked and its text cleaned.
+    app.json = DepthCheckingJSONProvider(app)
+    app.request_class = JsonReadingRequest
     app.config.from_mapping(settings_from_environment(app.instance_path))
     if config:
         app.config.from_mapping(config)

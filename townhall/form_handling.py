@@ -1,10 +1,12 @@
 """How a form view tells a good submission from one to send back with its input.
 
-A view calls `accept(form)`; when it is false on a POST, it renders the form again
-with `status=refused_status()`, so the person sees what they typed (passwords
-excepted) and what to fix. Requests refused before the view runs (a missing CSRF
-token, too many attempts) are replayed into views marked `@keeps_input`, with the
-refusal shown as a form error, instead of ending on a bare error page.
+A view calls `accept(form)`, which first holds every text field to the typed-text
+policy (`townhall.typed_text`: NFKC, no bidirectional overrides or control characters);
+when it is false on a POST, it renders the form again with `status=refused_status()`,
+so the person sees what they typed (passwords excepted) and what to fix. Requests
+refused before the view runs (a missing CSRF token, too many attempts) are replayed into
+views marked `@keeps_input`, with the refusal shown as a form error, instead of ending
+on a bare error page.
 
 Number fields are bounded by `InRange` (ids by `an_id`), so a value past what the
 domain or the database holds comes back beside its field instead of reaching a query.
@@ -21,10 +23,11 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request
 from flask_wtf import FlaskForm
-from wtforms import Field
+from wtforms import Field, PasswordField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 from townhall.database import MAX_ID
+from townhall.typed_text import clean_body, clean_line, without_nul
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,7 +66,7 @@ def accept(form: FlaskForm) -> bool:
     """Say whether the form was posted, is valid, and the request was not refused."""
     if request.method != "POST":
         return False
-    _drop_null_characters(form)
+    _clean_typed_text(form)
     valid = form.validate()
     refusal = g.get("form_refusal")
     if refusal is not None:
@@ -72,16 +75,25 @@ def accept(form: FlaskForm) -> bool:
     return valid
 
 
-def _drop_null_characters(form: FlaskForm) -> None:
-    """Take NUL characters out of what was typed in the form's text.
+def _clean_typed_text(form: FlaskForm) -> None:
+    """Hold what was typed in the form's text fields to the typed-text policy.
 
-    No keyboard types one, so the person's text reads the same without it; and
-    PostgreSQL refuses any statement with one in a text value (a database error, not a
-    message), so it must not reach a query, a lookup by name included.
+    A multi-line field (a `TextAreaField`) keeps its newlines and tabs, as LF; every
+    other text field is one line. A password is kept as typed (its hash was made from
+    exactly those characters) but for NUL, which no keyboard types and PostgreSQL
+    refuses in any text value; so is anything else a field holds as a string.
     """
     for field in form:
-        if isinstance(field.data, str) and "\x00" in field.data:
-            field.data = field.data.replace("\x00", "")
+        if not isinstance(field.data, str):
+            continue
+        if isinstance(field, PasswordField):
+            field.data = without_nul(field.data)
+        elif isinstance(field, TextAreaField):
+            field.data = clean_body(field.data)
+        elif isinstance(field, StringField):
+            field.data = clean_line(field.data)
+        else:
+            field.data = without_nul(field.data)
 
 
 def refused_status() -> int:

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
 from townhall.accounts.models import PasswordResetToken, RoleChange, User
@@ -33,6 +33,7 @@ from townhall.accounts.signals import access_reduced  # noqa: F401
 from townhall.database import utcnow
 from townhall.extensions import db
 from townhall.signatures import written_as_issued
+from townhall.typed_text import clean_line
 
 VERIFY_SALT = "townhall.verify-email"
 
@@ -91,7 +92,26 @@ class RoleChangeRefused(AccountError):
 
 def normalise_email(email: str) -> str:
     """Return the form of an email address that is stored and compared."""
-    return email.strip().lower()
+    return clean_line(email).strip().lower()
+
+
+def display_name_as_kept(display_name: str) -> str:
+    """Return a display name as it is stored and shown, and as the standards judge it.
+
+    Held to the typed-text policy (no bidirectional override can make a name read as
+    another; fullwidth letters are plain ones), with runs of spaces made one.
+    """
+    return " ".join(clean_line(display_name).split())
+
+
+@event.listens_for(User.display_name, "set", retval=True)
+def _keep_display_name(user: User, value: object, _old: object, _initiator: object) -> object:
+    """Keep a display name as `display_name_as_kept` says, whoever sets it.
+
+    Sign-up, the command line, the API, an admin, a moderator's decision and any path
+    added later all set `User.display_name`; cleaning it here leaves none of them out.
+    """
+    return display_name_as_kept(value) if isinstance(value, str) else value
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -109,7 +129,7 @@ def register_user(
 ) -> User:
     """Create an account; raise EmailTaken or WeakPassword."""
     email = normalise_email(email)
-    display_name = " ".join(display_name.split())
+    display_name = display_name_as_kept(display_name)
     if find_user_by_email(email) is not None:
         raise EmailTaken(
             "An account already uses that email address. Sign in, or reset your password."
@@ -138,7 +158,7 @@ def sign_up(email: str, display_name: str, password: str) -> User | None:
     cases so that both take as long. Raise WeakPassword (or a display-name check's error).
     """
     email = normalise_email(email)
-    display_name = " ".join(display_name.split())
+    display_name = display_name_as_kept(display_name)
     problems = password_problems(password, email=email, display_name=display_name)
     if problems:
         raise WeakPassword(problems)
@@ -360,7 +380,7 @@ def change_display_name(user: User, display_name: str) -> None:
     placeholder until a moderator approves it (the caller compares the name shown
     with the one asked for). Raise NothingChanged when the name is the same.
     """
-    display_name = " ".join(display_name.split())
+    display_name = display_name_as_kept(display_name)
     if display_name == user.display_name:
         raise NothingChanged(f"Your display name is already “{display_name}”.")
     user.display_name = display_name

@@ -14,10 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room, leave_room
 
+from townhall.extensions import TOO_DEEP_EVENT
+from townhall.json_input import JsonTooDeep
 from townhall.live.publish import EVENT_NAME, state
 from townhall.live.rooms import UnknownRoom, may_join, user_room
 
@@ -114,7 +116,14 @@ def _join(data: Any) -> dict[str, Any]:
         raise ActionRefused("There is no such room.", "unknown_room")
     # Join first, then read what was missed: anything published in between arrives
     # both ways and the client drops the duplicate by its id; nothing falls between.
-    join_room(room)
+    if not _enter(room):
+        log.info("live: %s closed before joining %s", _who(), room)
+        return {
+            "ok": False,
+            "error": "closed",
+            "message": "This connection has closed.",
+            "event": "join",
+        }
     store = state().store
     answer: dict[str, Any] = {"ok": True, "room": room, "last_id": store.last_id(room)}
     if last_id is not None:
@@ -124,6 +133,25 @@ def _join(data: Any) -> dict[str, Any]:
         else:
             answer["events"] = missed
     return answer
+
+
+def _enter(room: str) -> bool:
+    """Put this socket in `room`; False when it disconnected while its join was checked.
+
+    A reader leaving a page closes its socket while a join sent a moment earlier may
+    still be running. python-socketio forgets a socket as it disconnects, and entering a
+    room then raises (KeyError, or ValueError for the namespace's last socket) after
+    leaving an empty room behind; so a socket that is gone is not entered, and one
+    that goes between the check and the entering is refused all the same.
+    """
+    server = current_app.extensions["socketio"].server
+    if not server.manager.is_connected(request.sid, request.namespace):
+        return False
+    try:
+        join_room(room)
+    except (KeyError, ValueError):
+        return False
+    return True
 
 
 def _leave(data: Any) -> dict[str, Any]:
@@ -174,6 +202,11 @@ def register_handlers(socketio: SocketIO) -> None:
     def leave(data: Any = None) -> dict[str, Any] | None:
         """Leave a room: `{room}`."""
         return _run("leave", lambda: _leave(data))
+
+    @socketio.on(TOO_DEEP_EVENT)
+    def too_deep(*_args: Any) -> dict[str, Any]:
+        """Refuse an event nested too deeply to read (its packet was read as this one)."""
+        return refuse("too_deep", str(JsonTooDeep()))
 
     @socketio.on("*")
     def any_other(event: Any, *args: Any) -> dict[str, Any] | None:

@@ -18,6 +18,7 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -26,6 +27,7 @@ from flask import (
 from flask_login import current_user, login_required, logout_user
 from markupsafe import Markup
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 from wtforms.fields.choices import SelectChoice
 
 from townhall.accounts.models import User
@@ -512,10 +514,22 @@ def push_key():
     return jsonify({"key": push.public_key()})
 
 
+NOT_JSON = "Send the details as JSON."
+
+
 def _json_body() -> Any:
-    data = request.get_json(silent=True)
+    """The JSON this page's script posted; refuse what cannot be read with a 400 in JSON.
+
+    The script shows the `error` of a refusal, so it says what was wrong: not JSON, or
+    nested too deeply (the app's request reads every JSON body with a depth limit).
+    """
+    try:
+        data = request.get_json()
+    except HTTPException as error:  # not JSON (400), or not sent as JSON (415)
+        detail = error.description if getattr(error, "townhall_detail", False) else None
+        abort(make_response(jsonify({"error": detail or NOT_JSON}), 400))
     if data is None:
-        abort(400)
+        abort(make_response(jsonify({"error": NOT_JSON}), 400))
     return data
 
 
