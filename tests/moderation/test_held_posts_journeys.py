@@ -321,3 +321,27 @@ def test_editing_a_held_comment_does_not_notify_again(citizen, post):
     dialogue.edit_comment(comment, citizen, EDITED)
     db.session.commit()
     assert len(notifications_of(citizen)) == 1
+
+
+def test_changing_a_held_display_name_again_updates_its_case(create_user):
+    """A second name while the first is held is checked in the same case, not a second
+    one that the database refuses (a 500 on the settings page)."""
+    someone = create_user(display_name="Councillor Cleo")
+    someone.display_name = "Mayor Cleo"
+    db.session.commit()
+    case = moderation.find_case("display_name", someone.id)
+    assert case.state is CaseState.HELD and case.original_text == "Mayor Cleo"
+    assert len(notifications_of(someone)) == 1  # told once, while it waits
+
+
+def test_an_allowed_name_replaces_a_held_one_and_approval_cannot_bring_it_back(
+    create_user, moderator
+):
+    someone = create_user(display_name="Councillor Cleo")
+    someone.display_name = "Cleo Jones"
+    db.session.commit()
+    case = moderation.find_case("display_name", someone.id)
+    assert case.state is CaseState.PUBLISHED and case.original_text == "Cleo Jones"
+    assert moderation.queue()[1] == 0
+    db.session.expire_all()
+    assert db.session.get(type(someone), someone.id).display_name == "Cleo Jones"

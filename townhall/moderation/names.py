@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from townhall.accounts.models import User
@@ -86,6 +86,22 @@ def _names_to_check(session: Session) -> list[User]:
     return [u for u in users if getattr(u, "_moderation_approved_name", None) != u.display_name]
 
 
+def _existing_case(session: Session, user_id: int) -> ModerationCase | None:
+    """The person's display-name case, if they have one (read without flushing)."""
+    with session.no_autoflush:
+        return session.scalars(
+            select(ModerationCase).where(
+                ModerationCase.kind == KIND, ModerationCase.content_id == user_id
+            )
+        ).first()
+
+
+def _open_case(session: Session, user_id: int) -> ModerationCase | None:
+    """The person's display-name case while a moderator still has to look at it."""
+    case = _existing_case(session, user_id)
+    return case if case is not None and case.state.queued else None
+
+
 @event.listens_for(Session, "before_flush")
 def _check_display_names(session: Session, _context: Any, _instances: Any) -> None:
     """Hold new and changed display names to the standards before they are written."""
@@ -107,6 +123,10 @@ def _check_display_names(session: Session, _context: Any, _instances: Any) -> No
                 get_kind(KIND), decision, author_id=user.id, text=name, place=(None, None)
             )
         if decision.action is Action.ALLOW:
+            # A name allowed now replaces one still held or under review: its case
+            # records the new name, so a moderator never restores the old one.
+            if user.id is not None and _open_case(session, user.id) is not None:
+                session.info.setdefault(_PENDING, []).append((user, decision, name))
             continue
         if decision.action is Action.HOLD:
             _hide(user, PLACEHOLDER)
@@ -127,30 +147,32 @@ def _record_display_names(session: Session, _context: Any) -> None:
     now = utcnow()
     for user, decision, name in pending:
         state = {
+            Action.ALLOW: CaseState.PUBLISHED,
             Action.REVIEW: CaseState.REVIEW,
             Action.REDACT: CaseState.PUBLISHED,
             Action.HOLD: CaseState.HELD,
         }[decision.action]
-        case = ModerationCase(
-            kind=KIND,
-            content_id=user.id,
-            author_id=user.id,
-            original_text=name,
-            published_text=decision.text,
-            state=state,
-            auto_action=decision.action.value,
-            clauses=decision.clause_numbers,
-            matches=[
-                {"clause": hit.number, "start": s.start, "end": s.end, "text": s.text}
-                for hit in decision.clauses
-                for s in hit.spans
-            ],
-            reasons=[reason for hit in decision.clauses for reason in hit.reasons],
-            created_at=now,
-            queued_at=now if state.queued else None,
-            flag_count=0,
-        )
-        session.add(case)
+        # One case per person's name (unique on kind and id): a changed name updates
+        # it, as an edited post updates its own, instead of failing on a second one.
+        case = _existing_case(session, user.id)
+        already_held = case is not None and case.state is CaseState.HELD
+        if case is None:
+            case = ModerationCase(kind=KIND, content_id=user.id, created_at=now, flag_count=0)
+            session.add(case)
+        case.author_id = user.id
+        case.original_text = name
+        case.published_text = decision.text
+        case.state = state
+        case.auto_action = decision.action.value
+        case.clauses = decision.clause_numbers
+        case.matches = [
+            {"clause": hit.number, "start": s.start, "end": s.end, "text": s.text}
+            for hit in decision.clauses
+            for s in hit.spans
+        ]
+        case.reasons = [reason for hit in decision.clauses for reason in hit.reasons]
+        case.queued_at = now if state.queued else None
+        case.decided_at = case.decided_by_id = case.decision_clause = None
         session.add(
             ModerationDecision(
                 case=case,
@@ -174,7 +196,7 @@ def _record_display_names(session: Session, _context: Any) -> None:
             session=session,
             flush=False,
         )
-        if state is CaseState.HELD:
+        if state is CaseState.HELD and not already_held:
             from townhall.notifications.models import NotificationKind
             from townhall.notifications.service import notify
 
