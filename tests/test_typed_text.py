@@ -191,3 +191,18 @@ def api_as(client, app):
         return Api(client, made.secret)
 
     return make
+
+
+# --- searches ---------------------------------------------------------------------------
+
+
+def test_a_search_is_one_line_of_typed_text_on_pages_and_the_api(client, create_consultation):
+    create_consultation(status="open", title="Library opening hours")
+    # A NUL (which PostgreSQL refuses in a query), an override and fullwidth letters.
+    typed = "%EF%BC%AC%EF%BD%89%EF%BD%82%00rary%E2%80%AE"  # fullwidth "Lib", NUL, "rary", RLO
+    page = client.get(f"/consultations?q={typed}")
+    assert page.status_code == 200
+    assert "Library opening hours" in page.get_data(as_text=True)
+    found = client.get(f"/api/v1/consultations?q={typed}")
+    assert found.status_code == 200
+    assert [c["title"] for c in found.get_json()["items"]] == ["Library opening hours"]

@@ -41,11 +41,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder="../templates",
         static_folder="../static",
     )
-    from townhall.json_input import DepthCheckingJSONProvider, JsonReadingRequest
+    from townhall.json_input import DepthCheckingJSONProvider, TypedInputRequest
 
-    # Every JSON body a page's view reads is depth-checked and its text cleaned.
+    # Every JSON body a page's view reads is depth-checked, and its text (and the query
+    # string's) held to the typed-text policy.
     app.json = DepthCheckingJSONProvider(app)
-    app.request_class = JsonReadingRequest
+    app.request_class = TypedInputRequest
     app.config.from_mapping(settings_from_environment(app.instance_path))
     if config:
         app.config.from_mapping(config)

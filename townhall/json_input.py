@@ -2,8 +2,9 @@
 
 Every JSON body the app reads is read here, before a view or handler sees it: pages'
 `request.get_json()` (parsed by the app's `DepthCheckingJSONProvider`, cleaned by its
-`JsonReadingRequest`), the API's arguments (its webargs parser calls `loads`) and
-Socket.IO events (the server's packet class calls `loads`). Two things are done:
+`TypedInputRequest`, which cleans query strings too), the API's arguments (its webargs
+parser calls `loads`) and Socket.IO events (the server's packet class calls `loads`).
+Two things are done:
 
 - JSON nested deeper than MAX_DEPTH is refused before it is parsed. Python's parser
   recurses once per level: a thousand levels (two kilobytes of "[") raise RecursionError,
@@ -23,7 +24,9 @@ from typing import Any
 
 from flask import Request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
+from werkzeug.utils import cached_property
 
 from townhall.typed_text import clean_body, clean_line
 
@@ -116,7 +119,7 @@ class DepthCheckingJSONProvider(DefaultJSONProvider):
 
     Flask parses every JSON it reads through the app's provider: request bodies (each
     request's `json_module` is the provider) and the session cookie. Cleaning the text
-    is the request's business (`JsonReadingRequest`): the session holds what the app
+    is the request's business (`TypedInputRequest`): the session holds what the app
     wrote, not what people typed.
     """
 
@@ -127,12 +130,26 @@ class DepthCheckingJSONProvider(DefaultJSONProvider):
         return json.loads(text, **kwargs)
 
 
-class JsonReadingRequest(Request):
-    """Flask's request: a JSON body's text cleaned, and refusals in plain words."""
+class TypedInputRequest(Request):
+    """Flask's request, holding what people send to the typed-text policy: the strings of
+    a JSON body, and the query string (a search, say) as single lines. Refusals of a
+    body that cannot be read are in plain words.
+    """
 
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
         """The body's JSON as Flask parses it, every string cleaned by the typed-text policy."""
         return _cleaned(super().get_json(force=force, silent=silent, cache=cache))
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        """The query string's names and values, each cleaned as one line of typed text.
+
+        A search is typed too: a NUL in it would otherwise reach a query, which
+        PostgreSQL refuses (a database error, not a message).
+        """
+        return self.parameter_storage_class(
+            (clean_line(name), clean_line(value)) for name, value in super().args.items(multi=True)
+        )
 
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
         """Refuse a body that is not JSON (or is nested too deeply) with a 400 saying so."""
