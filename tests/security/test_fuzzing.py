@@ -269,6 +269,13 @@ def world(app: Flask, create_user, areas) -> World:
     forgetful = create_user(display_name="Fuzz Forgetful")
     reset = request_password_reset(forgetful.email)
     assert reset is not None
+    # And one moving address: the links that confirm the move, and that stop it.
+    from townhall.accounts.service import make_not_me_token, request_email_change
+
+    mover = create_user(display_name="Fuzz Mover")
+    move = request_email_change(mover, DEFAULT_PASSWORD, "fuzz.moved@example.org")
+    assert move is not None
+    not_me = make_not_me_token(mover, "fuzz.moved@example.org")
     db.session.commit()
 
     proposal = db.session.scalars(
@@ -292,7 +299,7 @@ def world(app: Flask, create_user, areas) -> World:
         "consultations.outcome": {"consultation_id": [closed.id]},
         "moderation.flag": {"content_id": [flaggable.id]},
     }
-    made.words["token"] = [reset[1]]
+    made.words["token"] = [reset[1], move, not_me]
     for name, tables in ID_TABLES.items():
         found: list[int] = []
         for table in tables:

@@ -333,7 +333,7 @@ def test_a_vote_option_cost_in_other_digits_is_refused(app, consultation):
         "method": Method.PB_GREEDY.value,
         "seats": "1",
         "budget": "1000",
-        "stated_options": "Benches | ²\nBins | 300",
+        "stated_options": "Benches | \u0663\u0660\u0660\nBins | 300",
         "opens_at": "2030-01-01T10:00",
         "closes_at": "2030-01-08T10:00",
         "eligibility": "verified",
@@ -341,7 +341,7 @@ def test_a_vote_option_cost_in_other_digits_is_refused(app, consultation):
     response = client.post(url, data=fields)
     page = text_of(response)
     assert response.status_code == 400, page[page.find("error-summary") :][:600]
-    assert "must be pounds" in page and "Benches | ²" in page
+    assert "must be pounds" in page and "Benches | \u0663\u0660\u0660" in page
 
 
 # --- uploads -------------------------------------------------------------------------

@@ -83,7 +83,7 @@ FORBIDDEN_ELEMENTS = frozenset(
 )
 # The only pieces an SVG chart or QR code of ours is drawn with.
 APP_SVG_ELEMENTS = frozenset(
-    {"svg", "title", "desc", "text", "rect", "g", "path", "line", "polyline", "circle"}
+    {"svg", "title", "desc", "text", "tspan", "rect", "g", "path", "line", "polyline", "circle"}
 )
 # Every HTML element our templates use; anything else is someone's text come alive.
 APP_ELEMENTS = APP_SVG_ELEMENTS | frozenset(
