@@ -48,7 +48,7 @@ def test_an_officer_plans_and_measures(live_server, page, scene):
     page.get_by_label("Target", exact=True).fill("140")
     page.get_by_label("Period starts", exact=True).fill(first.isoformat())
     page.get_by_label("Period ends", exact=True).fill(last.isoformat())
-    page.get_by_label("Consultation number (optional)", exact=True).last.fill(str(scene.a.id))
+    page.get_by_label("Consultation (optional)", exact=True).last.select_option(str(scene.a.id))
     page.get_by_role("button", name="Add the KPI").click()
     assert "give a target from 0 to 100" in page.get_by_role("alert").inner_text()
     assert page.get_by_label("Period ends", exact=True).input_value() == last.isoformat()
